@@ -1,0 +1,90 @@
+"""An operation: a party's declared use of airspace, as one or more 4D volumes."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sharedsky.errors import InvalidInput, Issue
+from sharedsky.model.limits import Limits
+from sharedsky.model.volume import Volume4D, issues_from_validation_error
+
+__all__ = ["Operation", "OperationState"]
+
+
+class OperationState(enum.StrEnum):
+    """ASTM F3548 states (Ended is a state here; F3548 deletes the reference instead)."""
+
+    ACCEPTED = "accepted"
+    ACTIVATED = "activated"
+    NONCONFORMING = "nonconforming"
+    CONTINGENT = "contingent"
+    ENDED = "ended"
+
+    @property
+    def off_nominal(self) -> bool:
+        return self in (OperationState.NONCONFORMING, OperationState.CONTINGENT)
+
+
+Identifier = str
+
+
+class Operation(BaseModel):
+    """``id`` and ``party`` are opaque text; ``priority`` is an integer, higher wins."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Identifier = Field(min_length=1, max_length=256)
+    party: Identifier = Field(min_length=1, max_length=256)
+    priority: int = Field(0, ge=-(2**31), le=2**31 - 1)
+    state: OperationState = OperationState.ACCEPTED
+    volumes: tuple[Volume4D, ...] = Field(min_length=1)
+
+    @property
+    def vertex_count(self) -> int:
+        return sum(v.geometry.vertex_count for v in self.volumes)
+
+    @classmethod
+    def parse(cls, data: Any, *, limits: Limits | None = None) -> Operation:
+        """Validate an operation in the native form; all problems in one :class:`InvalidInput`.
+
+        ``volumes`` may also hold already-built :class:`Volume4D` objects.
+        """
+        limits = limits or Limits()
+        if not isinstance(data, dict):
+            raise InvalidInput.one("", "an operation must be a JSON object")
+        issues: list[Issue] = []
+        raw_volumes = data.get("volumes")
+        volumes: list[Volume4D] = []
+        if isinstance(raw_volumes, list):
+            for j, raw in enumerate(raw_volumes):
+                try:
+                    volumes.append(
+                        raw if isinstance(raw, Volume4D) else Volume4D.parse(raw, limits=limits)
+                    )
+                except InvalidInput as error:
+                    issues += error.under(f"volumes[{j}]").issues
+        elif "volumes" in data:
+            issues.append(Issue("volumes", "volumes must be a list of Volume4D"))
+        header = {k: v for k, v in data.items() if k != "volumes"}
+        try:
+            if "volumes" in data:
+                header["volumes"] = volumes or raw_volumes
+            operation = cls.model_validate(header)
+        except ValidationError as error:
+            found = issues_from_validation_error(error)
+            issues += [i for i in found if not (i.path.startswith("volumes") and issues)]
+        if issues:
+            raise InvalidInput(issues)
+        if operation.vertex_count > limits.max_vertices:
+            raise InvalidInput.one(
+                "volumes",
+                f"{operation.vertex_count:,} vertices in all volumes; at most"
+                f" {limits.max_vertices:,} are accepted",
+            )
+        return operation
+
+    def with_volumes(self, volumes: tuple[Volume4D, ...]) -> Operation:
+        return self.model_copy(update={"volumes": volumes})

@@ -1,0 +1,324 @@
+"""The strategic engine: declared operations in an index, checked against each other.
+
+A pure library: no I/O and no clock. The caller passes operations in and gets frozen results
+back; versions are counters the engine owns (the service turns them into tokens).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from sharedsky.errors import AlreadyExists, StaleVersion, UnknownEntity
+from sharedsky.geo import FootprintGeometry, lateral_gaps_m
+from sharedsky.model import AltitudeReference, Operation, OperationState, Volume4D
+from sharedsky.model.altitude import GEOID_N_MAX_M, GEOID_N_MIN_M
+from sharedsky.strategic.buffers import BufferPolicy
+from sharedsky.strategic.conflict import CheckResult, Conflict
+from sharedsky.strategic.index import Box, VolumeIndex, box_of
+from sharedsky.strategic.policy import PriorityPolicy, PriorityRule, Reason, Verdict
+
+__all__ = ["StrategicEngine", "VolumeRef", "vertical_gap_m"]
+
+Array = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeRef:
+    """One indexed volume: operation id and the volume's position in it."""
+
+    operation: str
+    volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    operation: Operation
+    version: int
+    slots: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A volume with what checks need, computed once."""
+
+    volume: Volume4D
+    box: Box
+    lower_m: float
+    upper_m: float
+    msl: bool
+    t0: float
+    t1: float
+
+    @property
+    def geometry(self) -> FootprintGeometry:
+        return self.volume.geometry
+
+    @property
+    def z0(self) -> float:
+        """Lower bound as an ellipsoidal height, conservatively for MSL bands."""
+        return self.lower_m + (GEOID_N_MIN_M if self.msl else 0.0)
+
+    @property
+    def z1(self) -> float:
+        return self.upper_m + (GEOID_N_MAX_M if self.msl else 0.0)
+
+
+def _prepare(volume: Volume4D) -> _Prepared:
+    return _Prepared(
+        volume=volume,
+        box=box_of(volume.geometry),
+        lower_m=volume.lower.metres,
+        upper_m=volume.upper.metres,
+        msl=volume.reference is AltitudeReference.MSL,
+        t0=volume.time_start.timestamp(),
+        t1=volume.time_end.timestamp(),
+    )
+
+
+def vertical_gap_m(
+    a_lower: npt.ArrayLike,
+    a_upper: npt.ArrayLike,
+    a_msl: npt.ArrayLike,
+    b_lower: npt.ArrayLike,
+    b_upper: npt.ArrayLike,
+    b_msl: npt.ArrayLike,
+) -> Array:
+    """Vertical gap between bands (negative = overlap), broadcasting.
+
+    Bands with the same reference compare directly; a W84 band against an MSL band compares
+    the W84 band with every ellipsoidal height the MSL band may have (see
+    :mod:`sharedsky.model.altitude`), so the gap is never overstated.
+    """
+    a_lower, a_upper, b_lower, b_upper = (
+        np.asarray(v, dtype=np.float64) for v in (a_lower, a_upper, b_lower, b_upper)
+    )
+    a_msl, b_msl = np.asarray(a_msl, dtype=bool), np.asarray(b_msl, dtype=bool)
+    mixed = a_msl != b_msl
+    a_lo = np.where(mixed & a_msl, a_lower + GEOID_N_MIN_M, a_lower)
+    a_hi = np.where(mixed & a_msl, a_upper + GEOID_N_MAX_M, a_upper)
+    b_lo = np.where(mixed & b_msl, b_lower + GEOID_N_MIN_M, b_lower)
+    b_hi = np.where(mixed & b_msl, b_upper + GEOID_N_MAX_M, b_upper)
+    return np.asarray(np.maximum(a_lo - b_hi, b_lo - a_hi), dtype=np.float64)
+
+
+class StrategicEngine:
+    """Operations of many parties, indexed per volume; exact 4D checks between them.
+
+    >>> engine = StrategicEngine()
+    >>> len(engine)
+    0
+    """
+
+    def __init__(
+        self,
+        *,
+        buffers: BufferPolicy | None = None,
+        priority: PriorityPolicy | None = None,
+    ) -> None:
+        self.buffers = buffers or BufferPolicy()
+        self.priority: PriorityPolicy = priority or PriorityRule()
+        self._index = VolumeIndex()
+        self._entries: dict[str, _Entry] = {}
+        self._slot_owner: dict[int, tuple[str, _Prepared]] = {}
+        self._slot_volume: dict[int, int] = {}
+
+    # -- the store of operations ------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, operation_id: object) -> bool:
+        return operation_id in self._entries
+
+    def __iter__(self) -> Iterator[Operation]:
+        return (entry.operation for entry in self._entries.values())
+
+    def get(self, operation_id: str) -> Operation:
+        return self._entry(operation_id).operation
+
+    def version(self, operation_id: str) -> int:
+        return self._entry(operation_id).version
+
+    def add(self, operation: Operation) -> int:
+        """Store a new operation (checks nothing: call :meth:`check` first); its version, 1."""
+        if operation.id in self._entries:
+            raise AlreadyExists(f"operation {operation.id!r} exists; replace it instead")
+        self._entries[operation.id] = _Entry(operation, 1, self._index_volumes(operation))
+        return 1
+
+    def replace(self, operation: Operation, *, expected_version: int | None = None) -> int:
+        """Store a new version of an operation; refuses a stale ``expected_version``."""
+        entry = self._entry(operation.id)
+        self._expect(entry, expected_version)
+        if operation.party != entry.operation.party:
+            raise StaleVersion(f"operation {operation.id!r} belongs to {entry.operation.party!r}")
+        self._unindex(entry)
+        version = entry.version + 1
+        self._entries[operation.id] = _Entry(operation, version, self._index_volumes(operation))
+        return version
+
+    def remove(self, operation_id: str, *, expected_version: int | None = None) -> Operation:
+        entry = self._entry(operation_id)
+        self._expect(entry, expected_version)
+        self._unindex(entry)
+        del self._entries[operation_id]
+        return entry.operation
+
+    def _entry(self, operation_id: str) -> _Entry:
+        try:
+            return self._entries[operation_id]
+        except KeyError:
+            raise UnknownEntity(f"no operation {operation_id!r}") from None
+
+    @staticmethod
+    def _expect(entry: _Entry, expected: int | None) -> None:
+        if expected is not None and expected != entry.version:
+            raise StaleVersion(
+                f"operation {entry.operation.id!r} is at version {entry.version}, not {expected}"
+            )
+
+    def _index_volumes(self, operation: Operation) -> tuple[int, ...]:
+        if operation.state is OperationState.ENDED:
+            return ()
+        slots = []
+        for i, volume in enumerate(operation.volumes):
+            p = _prepare(volume)
+            slot = self._index.add(p.box, p.z0, p.z1, p.t0, p.t1)
+            self._slot_owner[slot] = (operation.id, p)
+            self._slot_volume[slot] = i
+            slots.append(slot)
+        return tuple(slots)
+
+    def _unindex(self, entry: _Entry) -> None:
+        for slot in entry.slots:
+            self._index.remove(slot)
+            del self._slot_owner[slot]
+            del self._slot_volume[slot]
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def query(
+        self,
+        footprint: FootprintGeometry,
+        *,
+        lower_m: float = -math.inf,
+        upper_m: float = math.inf,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[VolumeRef]:
+        """Indexed volumes whose boxes meet the footprint, band (ellipsoidal metres, widened
+        by the geoid's range) and window: a superset for exact checks, in slot order."""
+        t0 = start.timestamp() if start else -math.inf
+        t1 = end.timestamp() if end else math.inf
+        slots = self._index.query(
+            box_of(footprint), lower_m + GEOID_N_MIN_M, upper_m + GEOID_N_MAX_M, t0, t1
+        )
+        return [VolumeRef(self._slot_owner[s][0], self._slot_volume[s]) for s in slots]
+
+    # -- the check --------------------------------------------------------------------------
+
+    def check(self, operation: Operation, *, include_same_party: bool = False) -> CheckResult:
+        """Every conflict of ``operation`` with the indexed operations of other parties.
+
+        A version of the same id already in the engine is not checked against (it is the one
+        being replaced). Same-party conflicts are included only when asked for.
+        """
+        conflicts = self._conflicts(operation, include_same_party=include_same_party)
+        previous = self._entries.get(operation.id)
+        if (
+            previous is not None
+            and operation.state is OperationState.ACTIVATED
+            and any(c.refused for c in conflicts)
+        ):
+            before = {c.b for c in self._conflicts(previous.operation, include_same_party=False)}
+            conflicts = [_preexisting(c) if c.refused and c.b in before else c for c in conflicts]
+        conflicts.sort(key=lambda c: (c.b, c.b_volume, c.a_volume))
+        return CheckResult(operation.id, tuple(conflicts))
+
+    def _conflicts(self, operation: Operation, *, include_same_party: bool) -> list[Conflict]:
+        if operation.state is OperationState.ENDED:
+            return []
+        widest = self.buffers.widest_for(operation.party)
+        found: list[Conflict] = []
+        for i, volume in enumerate(operation.volumes):
+            a = _prepare(volume)
+            slots = self._index.query(
+                a.box.grown(widest.max_lateral_m),
+                a.z0 - widest.max_vertical_m,
+                a.z1 + widest.max_vertical_m,
+                a.t0 - widest.time_s,
+                a.t1 + widest.time_s,
+            )
+            candidates = []
+            for slot in slots:
+                owner, prepared = self._slot_owner[slot]
+                if owner == operation.id:
+                    continue
+                other = self._entries[owner].operation
+                if other.party == operation.party and not include_same_party:
+                    continue
+                candidates.append((other, self._slot_volume[slot], prepared))
+            if candidates:
+                found += self._exact(operation, i, a, candidates)
+        return found
+
+    def _exact(
+        self,
+        operation: Operation,
+        index: int,
+        a: _Prepared,
+        candidates: list[tuple[Operation, int, _Prepared]],
+    ) -> list[Conflict]:
+        buffers = [self.buffers.between(operation.party, o.party) for o, _, _ in candidates]
+        b_t0 = np.array([p.t0 for _, _, p in candidates])
+        b_t1 = np.array([p.t1 for _, _, p in candidates])
+        time_s = np.array([b.time_s for b in buffers])
+        start = np.maximum(a.t0, b_t0 - time_s)
+        end = np.minimum(a.t1, b_t1 + time_s)
+        b_lower = np.array([p.lower_m for _, _, p in candidates])
+        b_upper = np.array([p.upper_m for _, _, p in candidates])
+        b_msl = np.array([p.msl for _, _, p in candidates])
+        vgap = vertical_gap_m(a.lower_m, a.upper_m, a.msl, b_lower, b_upper, b_msl)
+        upper_floor = np.maximum(a.lower_m, b_lower)
+        vbuf = np.array([b.vertical_at(f) for b, f in zip(buffers, upper_floor, strict=True)])
+        lbuf = np.array([b.lateral_at(f) for b, f in zip(buffers, upper_floor, strict=True)])
+        live = np.flatnonzero((start < end) & (vgap < vbuf))
+        if len(live) == 0:
+            return []
+        gaps = lateral_gaps_m(a.geometry, [candidates[k][2].geometry for k in live], lbuf[live])
+        out = []
+        for k, gap in zip(live, gaps, strict=True):
+            if not math.isfinite(gap):
+                continue
+            other, volume, _ = candidates[k]
+            verdict, reason = self.priority.verdict(operation, other)
+            out.append(
+                Conflict(
+                    a=operation.id,
+                    a_party=operation.party,
+                    a_volume=index,
+                    b=other.id,
+                    b_party=other.party,
+                    b_volume=volume,
+                    time_start=datetime.fromtimestamp(float(start[k]), UTC),
+                    time_end=datetime.fromtimestamp(float(end[k]), UTC),
+                    lateral_gap_m=float(gap),
+                    vertical_gap_m=float(vgap[k]),
+                    lateral_buffer_m=float(lbuf[k]),
+                    vertical_buffer_m=float(vbuf[k]),
+                    time_buffer_s=float(time_s[k]),
+                    verdict=verdict,
+                    reason=reason,
+                )
+            )
+        return out
+
+
+def _preexisting(conflict: Conflict) -> Conflict:
+    return replace(conflict, verdict=Verdict.ALLOWED, reason=Reason.PREEXISTING)
