@@ -18,7 +18,7 @@ from sharedsky.errors import AlreadyExists, StaleVersion, UnknownEntity
 from sharedsky.geo import FootprintGeometry, lateral_gaps_m
 from sharedsky.model import AltitudeReference, Operation, OperationState, Volume4D
 from sharedsky.model.altitude import GEOID_N_MAX_M, GEOID_N_MIN_M
-from sharedsky.strategic.buffers import BufferPolicy
+from sharedsky.strategic.buffers import BufferPolicy, Buffers
 from sharedsky.strategic.conflict import CheckResult, Conflict
 from sharedsky.strategic.index import Box, VolumeIndex, box_of
 from sharedsky.strategic.policy import PriorityPolicy, PriorityRule, Reason, Verdict
@@ -26,6 +26,7 @@ from sharedsky.strategic.policy import PriorityPolicy, PriorityRule, Reason, Ver
 __all__ = ["StrategicEngine", "VolumeRef", "vertical_gap_m"]
 
 Array = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,50 @@ def vertical_gap_m(
     return np.asarray(np.maximum(a_lo - b_hi, b_lo - a_hi), dtype=np.float64)
 
 
+@dataclass(frozen=True, slots=True)
+class _BufferTable:
+    """One party's buffers with every party, as arrays indexed by party code."""
+
+    lateral_m: Array
+    lateral_high_m: Array
+    lateral_high_from_m: Array
+    vertical_m: Array
+    vertical_high_m: Array
+    vertical_high_above_m: Array
+    time_s: Array
+
+    @classmethod
+    def of(cls, buffers: list[Buffers]) -> _BufferTable:
+        def column(name: str) -> Array:
+            return np.array([getattr(b, name) for b in buffers], dtype=np.float64)
+
+        return cls(**{name: column(name) for name in cls.__dataclass_fields__})
+
+
+class _SlotColumns:
+    """What exact checks need of each indexed volume, as numpy columns by slot."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.lower = np.zeros(capacity)
+        self.upper = np.zeros(capacity)
+        self.t0 = np.zeros(capacity)
+        self.t1 = np.zeros(capacity)
+        self.msl = np.zeros(capacity, dtype=bool)
+        self.party = np.zeros(capacity, dtype=np.int64)
+        self.op = np.zeros(capacity, dtype=np.int64)
+
+    def put(self, slot: int, p: _Prepared, party: int, op: int) -> None:
+        if slot >= len(self.lower):
+            for name in ("lower", "upper", "t0", "t1", "msl", "party", "op"):
+                old = getattr(self, name)
+                new = np.zeros(max(2 * len(old), slot + 1), dtype=old.dtype)
+                new[: len(old)] = old
+                setattr(self, name, new)
+        self.lower[slot], self.upper[slot], self.msl[slot] = p.lower_m, p.upper_m, p.msl
+        self.t0[slot], self.t1[slot] = p.t0, p.t1
+        self.party[slot], self.op[slot] = party, op
+
+
 class StrategicEngine:
     """Operations of many parties, indexed per volume; exact 4D checks between them.
 
@@ -125,8 +170,11 @@ class StrategicEngine:
         self.priority: PriorityPolicy = priority or PriorityRule()
         self._index = VolumeIndex()
         self._entries: dict[str, _Entry] = {}
-        self._slot_owner: dict[int, tuple[str, _Prepared]] = {}
-        self._slot_volume: dict[int, int] = {}
+        self._slot_owner: dict[int, tuple[str, int, FootprintGeometry]] = {}
+        self._columns = _SlotColumns()
+        self._party_codes: dict[str, int] = {}
+        self._op_codes: dict[str, int] = {}
+        self._tables: dict[str, _BufferTable] = {}
 
     # -- the store of operations ------------------------------------------------------------
 
@@ -186,12 +234,14 @@ class StrategicEngine:
     def _index_volumes(self, operation: Operation) -> tuple[int, ...]:
         if operation.state is OperationState.ENDED:
             return ()
+        op_code = self._op_codes.setdefault(operation.id, len(self._op_codes))
+        party = self._party_code(operation.party)
         slots = []
         for i, volume in enumerate(operation.volumes):
             p = _prepare(volume)
             slot = self._index.add(p.box, p.z0, p.z1, p.t0, p.t1)
-            self._slot_owner[slot] = (operation.id, p)
-            self._slot_volume[slot] = i
+            self._columns.put(slot, p, party, op_code)
+            self._slot_owner[slot] = (operation.id, i, p.geometry)
             slots.append(slot)
         return tuple(slots)
 
@@ -199,7 +249,21 @@ class StrategicEngine:
         for slot in entry.slots:
             self._index.remove(slot)
             del self._slot_owner[slot]
-            del self._slot_volume[slot]
+
+    def _party_code(self, party: str) -> int:
+        code = self._party_codes.get(party)
+        if code is None:
+            code = self._party_codes[party] = len(self._party_codes)
+        return code
+
+    def _table(self, party: str) -> _BufferTable:
+        """The buffers between ``party`` and every known party, as arrays by party code."""
+        table = self._tables.get(party)
+        if table is None or len(table.time_s) < len(self._party_codes):
+            names = sorted(self._party_codes, key=self._party_codes.__getitem__)
+            table = _BufferTable.of([self.buffers.between(party, other) for other in names])
+            self._tables[party] = table
+        return table
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -219,7 +283,7 @@ class StrategicEngine:
         slots = self._index.query(
             box_of(footprint), lower_m + GEOID_N_MIN_M, upper_m + GEOID_N_MAX_M, t0, t1
         )
-        return [VolumeRef(self._slot_owner[s][0], self._slot_volume[s]) for s in slots]
+        return [VolumeRef(*self._slot_owner[int(s)][:2]) for s in slots]
 
     # -- the check --------------------------------------------------------------------------
 
@@ -245,6 +309,9 @@ class StrategicEngine:
         if operation.state is OperationState.ENDED:
             return []
         widest = self.buffers.widest_for(operation.party)
+        party = self._party_code(operation.party)
+        table = self._table(operation.party)
+        own = self._op_codes.get(operation.id, -1)
         found: list[Conflict] = []
         for i, volume in enumerate(operation.volumes):
             a = _prepare(volume)
@@ -255,48 +322,46 @@ class StrategicEngine:
                 a.t0 - widest.time_s,
                 a.t1 + widest.time_s,
             )
-            candidates = []
-            for slot in slots:
-                owner, prepared = self._slot_owner[slot]
-                if owner == operation.id:
-                    continue
-                other = self._entries[owner].operation
-                if other.party == operation.party and not include_same_party:
-                    continue
-                candidates.append((other, self._slot_volume[slot], prepared))
-            if candidates:
-                found += self._exact(operation, i, a, candidates)
+            c = self._columns
+            keep = c.op[slots] != own
+            if not include_same_party:
+                keep &= c.party[slots] != party
+            slots = slots[keep]
+            if len(slots):
+                found += self._exact(operation, i, a, slots, table)
         return found
 
     def _exact(
-        self,
-        operation: Operation,
-        index: int,
-        a: _Prepared,
-        candidates: list[tuple[Operation, int, _Prepared]],
+        self, operation: Operation, index: int, a: _Prepared, slots: IntArray, table: _BufferTable
     ) -> list[Conflict]:
-        buffers = [self.buffers.between(operation.party, o.party) for o, _, _ in candidates]
-        b_t0 = np.array([p.t0 for _, _, p in candidates])
-        b_t1 = np.array([p.t1 for _, _, p in candidates])
-        time_s = np.array([b.time_s for b in buffers])
-        start = np.maximum(a.t0, b_t0 - time_s)
-        end = np.minimum(a.t1, b_t1 + time_s)
-        b_lower = np.array([p.lower_m for _, _, p in candidates])
-        b_upper = np.array([p.upper_m for _, _, p in candidates])
-        b_msl = np.array([p.msl for _, _, p in candidates])
-        vgap = vertical_gap_m(a.lower_m, a.upper_m, a.msl, b_lower, b_upper, b_msl)
-        upper_floor = np.maximum(a.lower_m, b_lower)
-        vbuf = np.array([b.vertical_at(f) for b, f in zip(buffers, upper_floor, strict=True)])
-        lbuf = np.array([b.lateral_at(f) for b, f in zip(buffers, upper_floor, strict=True)])
+        c = self._columns
+        party = c.party[slots]
+        time_s = table.time_s[party]
+        start = np.maximum(a.t0, c.t0[slots] - time_s)
+        end = np.minimum(a.t1, c.t1[slots] + time_s)
+        b_lower = c.lower[slots]
+        vgap = vertical_gap_m(a.lower_m, a.upper_m, a.msl, b_lower, c.upper[slots], c.msl[slots])
+        floor = np.maximum(a.lower_m, b_lower)
+        vbuf = np.where(
+            floor > table.vertical_high_above_m[party],
+            table.vertical_high_m[party],
+            table.vertical_m[party],
+        )
+        lbuf = np.where(
+            floor >= table.lateral_high_from_m[party],
+            table.lateral_high_m[party],
+            table.lateral_m[party],
+        )
         live = np.flatnonzero((start < end) & (vgap < vbuf))
         if len(live) == 0:
             return []
-        gaps = lateral_gaps_m(a.geometry, [candidates[k][2].geometry for k in live], lbuf[live])
+        owners = [self._slot_owner[int(slot)] for slot in slots[live]]
+        gaps = lateral_gaps_m(a.geometry, [g for _, _, g in owners], lbuf[live])
         out = []
-        for k, gap in zip(live, gaps, strict=True):
+        for k, gap, (owner, volume, _) in zip(live, gaps, owners, strict=True):
             if not math.isfinite(gap):
                 continue
-            other, volume, _ = candidates[k]
+            other = self._entries[owner].operation
             verdict, reason = self.priority.verdict(operation, other)
             out.append(
                 Conflict(

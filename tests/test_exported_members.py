@@ -1,0 +1,119 @@
+"""The public surface of each package is deliberate: this fails when it changes by accident."""
+
+import importlib
+
+import pytest
+
+EXPORTS = {
+    "sharedsky.errors": {
+        "AlreadyExists",
+        "InvalidInput",
+        "Issue",
+        "SharedskyError",
+        "StaleVersion",
+        "UnknownEntity",
+        "join_path",
+        "path_of",
+    },
+    "sharedsky.units": {
+        "FT_M",
+        "LENGTH_UNITS_M",
+        "NM_M",
+        "TIME_UNITS_S",
+        "flight_level_m",
+        "format_length",
+        "length_m",
+        "parse_duration",
+        "parse_length",
+    },
+    "sharedsky.geo": {
+        "MAX_SEGMENT_M",
+        "WGS84",
+        "CoreKind",
+        "FootprintGeometry",
+        "GnomonicFrame",
+        "VertexPath",
+        "circle",
+        "core_distance_m",
+        "corridor",
+        "ecef_from_lonlat",
+        "geodesic_distance_m",
+        "lateral_gap_m",
+        "lateral_gaps_m",
+        "lonlat_from_ecef",
+        "orbit",
+        "polygon",
+    },
+    "sharedsky.model": {
+        "Altitude",
+        "AltitudeReference",
+        "AltitudeSpec",
+        "Circle",
+        "Corridor",
+        "Distance",
+        "Footprint",
+        "Limits",
+        "Operation",
+        "OperationState",
+        "Orbit",
+        "Polygon",
+        "Volume4D",
+        "parse_altitude",
+        "rfc3339",
+    },
+    "sharedsky.strategic": {
+        "BufferPolicy",
+        "Buffers",
+        "CheckResult",
+        "Conflict",
+        "PriorityPolicy",
+        "PriorityRule",
+        "Reason",
+        "ResolutionHints",
+        "StrategicEngine",
+        "Verdict",
+        "VolumeRef",
+        "resolution_hints",
+        "vertical_gap_m",
+    },
+    "sharedsky.io": {
+        "is_f3548",
+        "is_feature",
+        "load_json",
+        "parse_f3548_volume",
+        "parse_feature_volume",
+        "parse_operations",
+        "parse_volume",
+        "read_operations",
+        "to_f3548",
+    },
+}
+
+
+@pytest.mark.parametrize("module", sorted(EXPORTS))
+def test_exported_members(module: str) -> None:
+    imported = importlib.import_module(module)
+    assert set(imported.__all__) == EXPORTS[module]
+    for name in imported.__all__:
+        assert hasattr(imported, name), f"{module}.{name} is listed but missing"
+
+
+LAYERS = ["units", "errors", "geo", "model", "strategic", "io", "cli"]
+
+
+@pytest.mark.parametrize("lower", ["units", "errors", "geo", "model", "strategic"])
+def test_lower_layers_import_no_higher_one(lower: str) -> None:
+    """DESIGN.md: lower layers never import higher ones."""
+    from pathlib import Path
+
+    import sharedsky
+
+    root = Path(sharedsky.__file__).parent
+    files = [root / f"{lower}.py"] if (root / f"{lower}.py").exists() else (root / lower).rglob("*.py")
+    higher = LAYERS[LAYERS.index(lower) + 1 :]
+    for path in files:
+        text = path.read_text()
+        for name in higher:
+            if name == "errors":
+                continue
+            assert f"sharedsky.{name}" not in text, f"{path.name} imports sharedsky.{name}"
