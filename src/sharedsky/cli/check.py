@@ -27,7 +27,7 @@ from sharedsky.strategic import (
     StrategicEngine,
     resolution_hints,
 )
-from sharedsky.units import format_length, parse_duration, parse_length
+from sharedsky.units import FT_M, format_length, parse_duration, parse_length
 
 __all__ = ["check_command", "check_file"]
 
@@ -215,34 +215,29 @@ def _print_table(
     conflicts: list[Conflict], advice: dict[str, ResolutionHints], count: int, elapsed: float
 ) -> None:
     console = Console()
+    if not console.is_terminal:
+        console = Console(width=140)  # logs and pipes: no terminal width to fit
     if not conflicts:
         console.print(f"[green]No conflicts[/] among {count} operations ({elapsed * 1000:.1f} ms).")
         return
     table = Table(
         title=f"{len(conflicts)} conflicts among {count} operations", title_justify="left"
     )
-    for name in (
-        "operation (party)",
-        "vol",
-        "against (party)",
-        "vol",
-        "overlap (UTC)",
-        "lateral gap",
-        "vertical gap",
-        "verdict",
-    ):
-        table.add_column(name, justify="right" if "gap" in name or name == "vol" else "left")
+    table.add_column("operation")
+    table.add_column("against")
+    table.add_column("overlap (UTC)")
+    table.add_column("lateral gap", justify="right")
+    table.add_column("vertical gap", justify="right")
+    table.add_column("verdict")
     for c in conflicts:
         style = "red" if c.refused else "yellow"
         table.add_row(
-            f"{c.a} ({c.a_party})",
-            str(c.a_volume),
-            f"{c.b} ({c.b_party})",
-            str(c.b_volume),
-            f"{c.time_start:%Y-%m-%d %H:%M}–{c.time_end:%H:%M}",
+            f"{c.a} #{c.a_volume} ({c.a_party})",
+            f"{c.b} #{c.b_volume} ({c.b_party})",
+            f"{c.time_start:%m-%d %H:%M}–{c.time_end:%H:%M}",
             format_length(c.lateral_gap_m),
-            f"{c.vertical_gap_m / 0.3048:,.0f} ft",
-            f"[{style}]{c.verdict.value}[/] ({c.reason.value.replace('_', ' ')})",
+            f"{c.vertical_gap_m / FT_M:,.0f} ft",
+            f"[{style}]{c.verdict.value}[/]: {c.reason.value.replace('_', ' ')}",
         )
     console.print(table)
     if advice:
@@ -270,4 +265,4 @@ def _altitude(metres: float | None) -> str:
     if metres is None:
         return "none"
     sign = "up" if metres >= 0 else "down"
-    return f"{abs(metres) / 0.3048:,.0f} ft {sign} ({abs(metres):,.0f} m)"
+    return f"{abs(metres) / FT_M:,.0f} ft {sign} ({abs(metres):,.0f} m)"

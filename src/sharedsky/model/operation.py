@@ -27,6 +27,30 @@ class OperationState(enum.StrEnum):
     def off_nominal(self) -> bool:
         return self in (OperationState.NONCONFORMING, OperationState.CONTINGENT)
 
+    def can_become(self, new: OperationState) -> bool:
+        """F3548's transitions (a state may also stay as it is while volumes change)."""
+        return new is self or new in _TRANSITIONS[self]
+
+
+_TRANSITIONS: dict[OperationState, frozenset[OperationState]] = {
+    OperationState.ACCEPTED: frozenset(
+        {
+            OperationState.ACTIVATED,
+            OperationState.NONCONFORMING,
+            OperationState.CONTINGENT,
+            OperationState.ENDED,
+        }
+    ),
+    OperationState.ACTIVATED: frozenset(
+        {OperationState.NONCONFORMING, OperationState.CONTINGENT, OperationState.ENDED}
+    ),
+    OperationState.NONCONFORMING: frozenset(
+        {OperationState.ACTIVATED, OperationState.CONTINGENT, OperationState.ENDED}
+    ),
+    OperationState.CONTINGENT: frozenset({OperationState.ENDED}),
+    OperationState.ENDED: frozenset(),
+}
+
 
 Identifier = str
 

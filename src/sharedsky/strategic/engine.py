@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
-from sharedsky.errors import AlreadyExists, StaleVersion, UnknownEntity
+from sharedsky.errors import AlreadyExists, InvalidInput, StaleVersion, UnknownEntity
 from sharedsky.geo import FootprintGeometry, lateral_gaps_m
 from sharedsky.model import AltitudeReference, Operation, OperationState, Volume4D
 from sharedsky.model.altitude import GEOID_N_MAX_M, GEOID_N_MIN_M
@@ -201,11 +201,20 @@ class StrategicEngine:
         return 1
 
     def replace(self, operation: Operation, *, expected_version: int | None = None) -> int:
-        """Store a new version of an operation; refuses a stale ``expected_version``."""
+        """Store a new version of an operation.
+
+        Refuses a stale ``expected_version``, another party's operation and a state change
+        F3548 does not allow (accepted → activated ⇄ nonconforming → contingent → ended).
+        """
         entry = self._entry(operation.id)
         self._expect(entry, expected_version)
         if operation.party != entry.operation.party:
-            raise StaleVersion(f"operation {operation.id!r} belongs to {entry.operation.party!r}")
+            raise InvalidInput.one(
+                "party", f"operation {operation.id!r} belongs to {entry.operation.party!r}"
+            )
+        old, new = entry.operation.state, operation.state
+        if not old.can_become(new):
+            raise InvalidInput.one("state", f"an operation cannot go from {old} to {new}")
         self._unindex(entry)
         version = entry.version + 1
         self._entries[operation.id] = _Entry(operation, version, self._index_volumes(operation))
