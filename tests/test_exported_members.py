@@ -109,7 +109,9 @@ def test_lower_layers_import_no_higher_one(lower: str) -> None:
     import sharedsky
 
     root = Path(sharedsky.__file__).parent
-    files = [root / f"{lower}.py"] if (root / f"{lower}.py").exists() else (root / lower).rglob("*.py")
+    files = (
+        [root / f"{lower}.py"] if (root / f"{lower}.py").exists() else (root / lower).rglob("*.py")
+    )
     higher = LAYERS[LAYERS.index(lower) + 1 :]
     for path in files:
         text = path.read_text()

@@ -145,6 +145,8 @@ def _same(a: Array, b: Array) -> bool:
 
 def _dedupe(points: Array, closed: bool) -> Array:
     """Drop repeated consecutive vertices (and a ring's closing vertex)."""
+    if len(points) == 0:
+        return points
     keep = [0]
     for i in range(1, len(points)):
         if not _same(points[i], points[keep[-1]]):
@@ -239,7 +241,7 @@ def polygon(
         raise InvalidInput(issues)
     rings = [_dedupe(r, closed=True) for r in rings_in]
     for k, ring in enumerate(rings):
-        if len(ring) < 3:
+        if len(np.unique(ring, axis=0)) < 3:
             issues.append(Issue(where(k, None), "a ring needs at least 3 distinct vertices"))
     if issues:
         raise InvalidInput(issues)
@@ -251,9 +253,24 @@ def polygon(
     geometry = _finish(CoreKind.AREA, pieces, 0.0, area, sum(len(r) for r in rings), where)
     planar = geometry.in_frame(geometry.frame())
     if not shapely.is_valid(planar):
-        reason = shapely.is_valid_reason(planar)
-        raise InvalidInput.one(where(0, None), f"invalid polygon: {_explain(reason, geometry)}")
+        raise InvalidInput.one(*_invalid_ring(planar, geometry, where))
     return geometry
+
+
+def _invalid_ring(
+    planar: shapely.Geometry, geometry: FootprintGeometry, where: VertexPath
+) -> tuple[str, str]:
+    """Which ring makes a polygon invalid, and why (in longitude and latitude)."""
+    shell = shapely.Polygon(planar.exterior)
+    rings = [planar.exterior, *planar.interiors]
+    for k, ring in enumerate(rings):
+        if not shapely.is_valid(shapely.Polygon(ring)):
+            reason = shapely.is_valid_reason(shapely.Polygon(ring))
+            return where(k, None), f"ring is not simple: {_explain(reason, geometry)}"
+    for k, ring in enumerate(rings[1:], start=1):
+        if not shapely.contains(shell, shapely.Polygon(ring)):
+            return where(k, None), "hole is not inside the exterior ring"
+    return where(0, None), f"invalid polygon: {_explain(shapely.is_valid_reason(planar), geometry)}"
 
 
 def _explain(reason: str, geometry: FootprintGeometry) -> str:

@@ -93,13 +93,17 @@ class Operation(BaseModel):
         elif "volumes" in data:
             issues.append(Issue("volumes", "volumes must be a list of Volume4D"))
         header = {k: v for k, v in data.items() if k != "volumes"}
+        # Volumes already validated (or already reported) are not validated again.
+        header["volumes"] = volumes if isinstance(raw_volumes, list) and not issues else []
         try:
-            if "volumes" in data:
-                header["volumes"] = volumes or raw_volumes
             operation = cls.model_validate(header)
         except ValidationError as error:
             found = issues_from_validation_error(error)
-            issues += [i for i in found if not (i.path.startswith("volumes") and issues)]
+            if issues or "volumes" not in data:
+                found = [i for i in found if not i.path.startswith("volumes")]
+            if "volumes" not in data:
+                found.append(Issue("volumes", "Field required"))
+            issues += found
         if issues:
             raise InvalidInput(issues)
         if operation.vertex_count > limits.max_vertices:

@@ -57,6 +57,13 @@ class Volume4D(BaseModel):
     _lower: Altitude = PrivateAttr()
     _upper: Altitude = PrivateAttr()
 
+    @field_validator("time_start", "time_end", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if not isinstance(value, str | datetime):
+            raise ValueError("time must be an RFC 3339 string such as 2015-09-30T10:00:00Z")
+        return value
+
     @field_validator("time_start", "time_end")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
