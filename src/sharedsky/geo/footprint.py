@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -89,6 +89,8 @@ class FootprintGeometry:
     core: CoreKind
     xyz: Array
     starts: tuple[int, ...]
+    ring_lengths: tuple[int, ...]
+    """Points in each ring or line of ``xyz``."""
     radius_m: float
     centre: Array
     """Unit vector of the footprint's centre."""
@@ -100,6 +102,10 @@ class FootprintGeometry:
     area_m2: float
     vertex_count: int
     """Vertices as the input counts them (a circle counts 1)."""
+    bounds_deg: tuple[float, float, float, float]
+    """West, east, south, north of the core's points, in degrees (the radius is not included;
+    a pole inside takes the whole circle of longitude). West may be below -180 and east above
+    180 (across the antimeridian)."""
 
     def pieces(self) -> list[Array]:
         ends = (*self.starts[1:], len(self.xyz))
@@ -206,10 +212,16 @@ def _finish(
     lo, hi = xyz.min(axis=0), xyz.max(axis=0)
     chord = float(np.linalg.norm(hi - lo))
     pad = radius_m + chord * chord / (8 * B_M * B_M / A_M) + 1.0
-    return FootprintGeometry(
+    lon, lat = lonlat_from_ecef(xyz)
+    centre_lon = math.degrees(math.atan2(centre[1], centre[0]))
+    rel = (lon - centre_lon + 180.0) % 360.0 - 180.0
+    west, east = centre_lon + float(rel.min()), centre_lon + float(rel.max())
+    south, north = float(lat.min()), float(lat.max())
+    geometry = FootprintGeometry(
         core=core,
         xyz=xyz,
         starts=starts,
+        ring_lengths=tuple(len(p) for p in pieces),
         radius_m=radius_m,
         centre=centre,
         angular_radius_rad=angular_radius,
@@ -217,7 +229,36 @@ def _finish(
         box_max=hi + pad,
         area_m2=area_m2,
         vertex_count=vertex_count,
+        bounds_deg=(west, east, south, north),
     )
+    poles = _poles_inside(geometry)
+    if not poles:
+        return geometry
+    for pole in poles:
+        lo, hi = np.minimum(lo, pole), np.maximum(hi, pole)
+        south, north = (south, 90.0) if pole[2] > 0 else (-90.0, north)
+    return replace(
+        geometry,
+        box_min=lo - pad,
+        box_max=hi + pad,
+        bounds_deg=(-180.0, 180.0, south, north),
+    )
+
+
+def _poles_inside(geometry: FootprintGeometry) -> list[Array]:
+    # A footprint holding a pole has its centre within its angular radius of it, so only
+    # footprints centred within MAX_EXTENT_RAD of a pole need the test.
+    if geometry.core is not CoreKind.AREA or abs(geometry.centre[2]) < math.cos(MAX_EXTENT_RAD):
+        return []
+    frame = geometry.frame()
+    found = []
+    for pole in (np.array([0.0, 0.0, B_M]), np.array([0.0, 0.0, -B_M])):
+        if float(pole @ geometry.centre) <= 0.0:
+            continue
+        x, y = frame.project(pole[None, :])[0]
+        if shapely.contains_xy(geometry.in_frame(frame), x, y):
+            found.append(pole)
+    return found
 
 
 def polygon(

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sharedsky.strategic.policy import Reason, Verdict
 
 __all__ = ["CheckResult", "Conflict"]
 
 
-@dataclass(frozen=True, slots=True)
-class Conflict:
+class Conflict(NamedTuple):
     """Volume ``a_volume`` of operation ``a`` (the one checked) against ``b_volume`` of ``b``.
+
+    An immutable record (a named tuple: checks create many, and cheaply).
 
     ``time_start``/``time_end`` bound the period in which ``a``'s window meets ``b``'s window
     grown by the time buffer. Gaps are negative when the volumes overlap (see
@@ -26,8 +28,9 @@ class Conflict:
     b: str
     b_party: str
     b_volume: int
-    time_start: datetime
-    time_end: datetime
+    time_start_s: float
+    """Seconds since the Unix epoch (UTC); :attr:`time_start` gives the datetime."""
+    time_end_s: float
     lateral_gap_m: float
     vertical_gap_m: float
     lateral_buffer_m: float
@@ -39,6 +42,14 @@ class Conflict:
     @property
     def refused(self) -> bool:
         return self.verdict is Verdict.REFUSED
+
+    @property
+    def time_start(self) -> datetime:
+        return datetime.fromtimestamp(self.time_start_s, UTC)
+
+    @property
+    def time_end(self) -> datetime:
+        return datetime.fromtimestamp(self.time_end_s, UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -367,32 +367,45 @@ class StrategicEngine:
         owners = [self._slot_owner[int(slot)] for slot in slots[live]]
         gaps = lateral_gaps_m(a.geometry, [g for _, _, g in owners], lbuf[live])
         out = []
-        for k, gap, (owner, volume, _) in zip(live, gaps, owners, strict=True):
-            if not math.isfinite(gap):
+        verdicts: dict[str, tuple[Verdict, Reason]] = {}
+        columns = zip(
+            gaps.tolist(),
+            owners,
+            start[live].tolist(),
+            end[live].tolist(),
+            vgap[live].tolist(),
+            lbuf[live].tolist(),
+            vbuf[live].tolist(),
+            time_s[live].tolist(),
+            strict=True,
+        )
+        for gap, (owner, volume, _), t0, t1, vertical, lateral_b, vertical_b, time_b in columns:
+            if gap == math.inf:
                 continue
-            other = self._entries[owner].operation
-            verdict, reason = self.priority.verdict(operation, other)
+            if owner not in verdicts:
+                verdicts[owner] = self.priority.verdict(operation, self._entries[owner].operation)
+            verdict, reason = verdicts[owner]
             out.append(
                 Conflict(
-                    a=operation.id,
-                    a_party=operation.party,
-                    a_volume=index,
-                    b=other.id,
-                    b_party=other.party,
-                    b_volume=volume,
-                    time_start=datetime.fromtimestamp(float(start[k]), UTC),
-                    time_end=datetime.fromtimestamp(float(end[k]), UTC),
-                    lateral_gap_m=float(gap),
-                    vertical_gap_m=float(vgap[k]),
-                    lateral_buffer_m=float(lbuf[k]),
-                    vertical_buffer_m=float(vbuf[k]),
-                    time_buffer_s=float(time_s[k]),
-                    verdict=verdict,
-                    reason=reason,
+                    operation.id,
+                    operation.party,
+                    index,
+                    owner,
+                    self._entries[owner].operation.party,
+                    volume,
+                    t0,
+                    t1,
+                    gap,
+                    vertical,
+                    lateral_b,
+                    vertical_b,
+                    time_b,
+                    verdict,
+                    reason,
                 )
             )
         return out
 
 
 def _preexisting(conflict: Conflict) -> Conflict:
-    return replace(conflict, verdict=Verdict.ALLOWED, reason=Reason.PREEXISTING)
+    return conflict._replace(verdict=Verdict.ALLOWED, reason=Reason.PREEXISTING)

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import shapely
 
-from sharedsky.geo import CoreKind, FootprintGeometry, lonlat_from_ecef
-from sharedsky.geo.ellipsoid import B_M, MEAN_RADIUS_M
+from sharedsky.geo import FootprintGeometry
+from sharedsky.geo.ellipsoid import MEAN_RADIUS_M
 
 __all__ = ["LEVELS", "Box", "VolumeIndex", "box_of"]
 
@@ -72,36 +71,11 @@ def _lon_range(
 
 def box_of(geometry: FootprintGeometry) -> Box:
     """The conservative box of a footprint (its radius, edge bulges and any pole included)."""
-    lon, lat = lonlat_from_ecef(geometry.xyz)
-    centre_lon = float(np.degrees(np.arctan2(geometry.centre[1], geometry.centre[0])))
-    rel = (lon - centre_lon + 180.0) % 360.0 - 180.0
-    west, east = centre_lon + float(rel.min()), centre_lon + float(rel.max())
-    south, north = float(lat.min()), float(lat.max())
-    ecef_min, ecef_max = geometry.box_min, geometry.box_max
-    for pole in _poles_inside(geometry):
-        west, east = -180.0, 180.0
-        if pole[2] > 0:
-            north = 90.0
-        else:
-            south = -90.0
-        ecef_min, ecef_max = np.minimum(ecef_min, pole), np.maximum(ecef_max, pole)
+    west, east, south, north = geometry.bounds_deg
     # Densified edges leave their chords by far less than this margin (metres).
-    margin = geometry.radius_m + 50.0
-    return Box(west, east, south, north, ecef_min, ecef_max).grown(margin)
-
-
-def _poles_inside(geometry: FootprintGeometry) -> list[Array]:
-    if geometry.core is not CoreKind.AREA:
-        return []
-    frame = geometry.frame()
-    found = []
-    for pole in (np.array([0.0, 0.0, B_M]), np.array([0.0, 0.0, -B_M])):
-        if float(pole @ geometry.centre) <= 0.0:
-            continue
-        x, y = frame.project(pole[None, :])[0]
-        if shapely.contains_xy(geometry.in_frame(frame), x, y):
-            found.append(pole)
-    return found
+    return Box(west, east, south, north, geometry.box_min, geometry.box_max).grown(
+        geometry.radius_m + 50.0
+    )
 
 
 class _Columns:
