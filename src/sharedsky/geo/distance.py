@@ -15,7 +15,9 @@ and minus their overlap's depth when they overlap.
   other: the width of two areas' overlap (twice its area over its perimeter), the depth of a
   point or of a line's deepest vertex inside an area, 0 between points and lines. Overlap
   magnitudes are measured in the first footprint's gnomonic frame (to 1 % within 500 km of
-  its centre) and are never less than 1 cm.
+  its centre). Footprints that only touch, or overlap by less than 1 cm (two polygons sharing
+  an edge, whose geodesic densifications differ by micrometres), have a gap of 0: with zero
+  buffers they do not conflict, as F3548's 1 cm intersection precision allows.
 
 How: both cores are drawn in the gnomonic frame of the first (straight edges, same topology
 as on the ellipsoid, so "the cores intersect" is decided there exactly); a bound on the frame's
@@ -69,11 +71,14 @@ def lateral_gaps_m(
     cosine = np.clip(centres @ a.centre, -1.0, 1.0)
     reach = np.maximum(np.arccos(cosine) + spread + 1e-6, a.angular_radius_rad)
     radii = np.array([b.radius_m for b in others]) + a.radius_m
-    near = (plane / max_stretch(reach) - radii) < limits
+    # Cores that touch are always examined: their overlap may be deeper than any limit.
+    near = ((plane / max_stretch(reach) - radii) < limits) | (plane == 0.0)
 
     touching = np.flatnonzero(near & (plane == 0.0))
     if len(touching):
-        out[touching] = -_depths(core_a, cores[touching], a.radius_m, radii[touching] - a.radius_m)
+        out[touching] = 0.0 - _depths(
+            core_a, cores[touching], a.radius_m, radii[touching] - a.radius_m
+        )
 
     apart = np.flatnonzero(near & (plane > 0.0))
     if len(apart):
@@ -160,8 +165,10 @@ def _depths(
     radius_a: float,
     radii_b: Array,
 ) -> Array:
-    """How deep footprints whose cores intersect reach into each other (module docstring)."""
-    return np.maximum(radius_a + radii_b + _penetrations(core_a, cores_b), _MIN_DEPTH_M)
+    """How deep footprints whose cores intersect reach into each other (module docstring);
+    0 for overlaps under a centimetre, such as polygons that share an edge."""
+    depth = radius_a + radii_b + _penetrations(core_a, cores_b)
+    return np.where(depth < _MIN_DEPTH_M, 0.0, depth)
 
 
 def _penetrations(core_a: shapely.Geometry, cores_b: npt.NDArray[np.object_]) -> Array:

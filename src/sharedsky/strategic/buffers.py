@@ -1,8 +1,9 @@
 """Separation buffers between volumes: lateral, vertical and temporal, per pair of parties.
 
-Defaults follow FAA JO 7110.65 §9-3-2 (``reference/domain.md`` §5): 3 NM laterally (6 NM when
-both volumes are at or above FL600) and 500 ft vertically (1,000 ft when the upper volume's
-floor is above FL290). Zero buffers mean pure overlap.
+Defaults follow FAA JO 7110.65 §9-3-2 (``reference/domain.md`` §5): 3 NM laterally (6 NM where
+the two bands meet at or above FL600, that is when the higher of the two floors is at or above
+it) and 500 ft vertically (1,000 ft when the upper volume's floor is above FL290). Zero buffers
+mean pure overlap.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class Buffers(BaseModel):
 
     lateral_m: float = Field(3 * NM_M, ge=0, allow_inf_nan=False)
     lateral_high_m: float = Field(6 * NM_M, ge=0, allow_inf_nan=False)
-    """Lateral buffer when both volumes' floors are at or above ``lateral_high_from_m``."""
+    """Lateral buffer where the bands meet at or above ``lateral_high_from_m`` (the higher
+    floor is at or above it)."""
     lateral_high_from_m: float = Field(FL600_M, allow_inf_nan=False)
     vertical_m: float = Field(500 * FT_M, ge=0, allow_inf_nan=False)
     vertical_high_m: float = Field(1_000 * FT_M, ge=0, allow_inf_nan=False)

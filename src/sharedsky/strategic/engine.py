@@ -152,6 +152,11 @@ class _SlotColumns:
         self.party[slot], self.op[slot] = party, op
 
 
+_VERTICAL_TIE_M = 1e-6
+"""Bands exactly one buffer apart (FL245 and FL250 with 500 ft) are clear: metres converted
+from feet differ from the buffer in the last bits, so equality is judged to a micrometre."""
+
+
 class StrategicEngine:
     """Operations of many parties, indexed per volume; exact 4D checks between them.
 
@@ -166,7 +171,7 @@ class StrategicEngine:
         buffers: BufferPolicy | None = None,
         priority: PriorityPolicy | None = None,
     ) -> None:
-        self.buffers = buffers or BufferPolicy()
+        self._buffers = buffers or BufferPolicy()
         self.priority: PriorityPolicy = priority or PriorityRule()
         self._index = VolumeIndex()
         self._entries: dict[str, _Entry] = {}
@@ -175,6 +180,15 @@ class StrategicEngine:
         self._party_codes: dict[str, int] = {}
         self._op_codes: dict[str, int] = {}
         self._tables: dict[str, _BufferTable] = {}
+
+    @property
+    def buffers(self) -> BufferPolicy:
+        return self._buffers
+
+    @buffers.setter
+    def buffers(self, policy: BufferPolicy) -> None:
+        self._buffers = policy
+        self._tables.clear()
 
     # -- the store of operations ------------------------------------------------------------
 
@@ -361,7 +375,7 @@ class StrategicEngine:
             table.lateral_high_m[party],
             table.lateral_m[party],
         )
-        live = np.flatnonzero((start < end) & (vgap < vbuf))
+        live = np.flatnonzero((start < end) & (vgap < vbuf - _VERTICAL_TIE_M))
         if len(live) == 0:
             return []
         owners = [self._slot_owner[int(slot)] for slot in slots[live]]
