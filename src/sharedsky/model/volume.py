@@ -77,6 +77,9 @@ class Volume4D(BaseModel):
 
     @model_validator(mode="after")
     def _semantics(self, info: ValidationInfo) -> Volume4D:
+        # pydantic runs "after" validators on instances too: a built volume is not built again.
+        if self.__pydantic_private__ and "_geometry" in self.__pydantic_private__:
+            return self
         limits = (info.context or {}).get("limits") or Limits()
         issues: list[Issue] = []
         lower, upper = parse_altitude(self.altitude_lower), parse_altitude(self.altitude_upper)
