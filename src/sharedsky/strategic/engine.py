@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from sharedsky.errors import AlreadyExists, InvalidInput, StaleVersion, UnknownEntity
 from sharedsky.geo import FootprintGeometry, lateral_gaps_m
+from sharedsky.geo.ellipsoid import B_M
 from sharedsky.model import AltitudeReference, Operation, OperationState, Volume4D
 from sharedsky.model.altitude import GEOID_N_MAX_M, GEOID_N_MIN_M
 from sharedsky.strategic.buffers import BufferPolicy, Buffers
@@ -139,17 +140,20 @@ class _SlotColumns:
         self.msl = np.zeros(capacity, dtype=bool)
         self.party = np.zeros(capacity, dtype=np.int64)
         self.op = np.zeros(capacity, dtype=np.int64)
+        self.centre = np.zeros((capacity, 3))
+        self.spread = np.zeros(capacity)
 
     def put(self, slot: int, p: _Prepared, party: int, op: int) -> None:
         if slot >= len(self.lower):
-            for name in ("lower", "upper", "t0", "t1", "msl", "party", "op"):
+            for name in ("lower", "upper", "t0", "t1", "msl", "party", "op", "centre", "spread"):
                 old = getattr(self, name)
-                new = np.zeros(max(2 * len(old), slot + 1), dtype=old.dtype)
+                new = np.zeros((max(2 * len(old), slot + 1), *old.shape[1:]), dtype=old.dtype)
                 new[: len(old)] = old
                 setattr(self, name, new)
         self.lower[slot], self.upper[slot], self.msl[slot] = p.lower_m, p.upper_m, p.msl
         self.t0[slot], self.t1[slot] = p.t0, p.t1
         self.party[slot], self.op[slot] = party, op
+        self.centre[slot], self.spread[slot] = p.geometry.centre, p.geometry.angular_radius_rad
 
 
 _VERTICAL_TIE_M = 1e-6
@@ -375,7 +379,12 @@ class StrategicEngine:
             table.lateral_high_m[party],
             table.lateral_m[party],
         )
-        live = np.flatnonzero((start < end) & (vgap < vbuf - _VERTICAL_TIE_M))
+        # Footprints whose bounding caps are further apart than the buffer cannot conflict:
+        # points at a geocentric angle θ are at least 2·b·sin(θ/2) apart on the ellipsoid.
+        cosine = np.clip(c.centre[slots] @ a.geometry.centre, -1.0, 1.0)
+        theta = np.maximum(np.arccos(cosine) - c.spread[slots] - a.geometry.angular_radius_rad, 0)
+        apart = 2 * B_M * np.sin(theta / 2) >= lbuf
+        live = np.flatnonzero((start < end) & (vgap < vbuf - _VERTICAL_TIE_M) & ~apart)
         if len(live) == 0:
             return []
         owners = [self._slot_owner[int(slot)] for slot in slots[live]]
