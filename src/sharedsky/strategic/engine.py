@@ -383,7 +383,7 @@ class StrategicEngine:
         # points at a geocentric angle θ are at least 2·b·sin(θ/2) apart on the ellipsoid.
         cosine = np.clip(c.centre[slots] @ a.geometry.centre, -1.0, 1.0)
         theta = np.maximum(np.arccos(cosine) - c.spread[slots] - a.geometry.angular_radius_rad, 0)
-        apart = 2 * B_M * np.sin(theta / 2) >= lbuf
+        apart = (theta > 0) & (2 * B_M * np.sin(theta / 2) >= lbuf)
         live = np.flatnonzero((start < end) & (vgap < vbuf - _VERTICAL_TIE_M) & ~apart)
         if len(live) == 0:
             return []
