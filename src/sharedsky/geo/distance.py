@@ -13,7 +13,8 @@ and minus their overlap's depth when they overlap.
   are apart (exactly the overlap's width along the line between two circles' centres), and
   ``r_a + r_b + p`` once they intersect, where ``p`` is how far the cores reach into each
   other: the width of two areas' overlap (twice its area over its perimeter), the depth of a
-  point or of a line's deepest vertex inside an area, 0 between points and lines. Overlap
+  point or of a line's deepest vertex inside an area (for two areas the larger of that and
+  the overlap's width), 0 between points and lines. Overlap
   magnitudes are measured in the first footprint's gnomonic frame (to 1 % within 500 km of
   its centre). Footprints that only touch, or overlap by less than 1 cm (two polygons sharing
   an edge, whose geodesic densifications differ by micrometres), have a gap of 0: with zero
@@ -76,9 +77,10 @@ def lateral_gaps_m(
 
     touching = np.flatnonzero(near & (plane == 0.0))
     if len(touching):
-        out[touching] = 0.0 - _depths(
-            core_a, cores[touching], a.radius_m, radii[touching] - a.radius_m
-        )
+        depths = _depths(core_a, cores[touching], a.radius_m, radii[touching] - a.radius_m)
+        gaps_touching = 0.0 - depths
+        below = gaps_touching < limits[touching]
+        out[touching[below]] = gaps_touching[below]
 
     apart = np.flatnonzero(near & (plane > 0.0))
     if len(apart):
@@ -172,9 +174,10 @@ def _depths(
 
 
 def _penetrations(core_a: shapely.Geometry, cores_b: npt.NDArray[np.object_]) -> Array:
-    """How far intersecting cores reach into each other: the width of two areas' overlap
-    (twice its area over its perimeter), a point's or a line's depth inside an area, and 0
-    between points and lines."""
+    """How far intersecting cores reach into each other: for two areas the larger of their
+    overlap's width (twice its area over its perimeter) and the depth of the deepest vertex of
+    either inside the other, a point's or a line's depth inside an area, 0 between points and
+    lines."""
     out = np.zeros(len(cores_b))
     kind_a = int(shapely.get_type_id(core_a))
     kinds = np.asarray(shapely.get_type_id(cores_b))
@@ -185,7 +188,11 @@ def _penetrations(core_a: shapely.Geometry, cores_b: npt.NDArray[np.object_]) ->
             overlap = shapely.intersection(core_a, cores_b[both])
             perimeter = np.asarray(shapely.length(overlap), dtype=np.float64)
             area = np.asarray(shapely.area(overlap), dtype=np.float64)
-            out[both] = np.where(perimeter > 0, 2 * area / np.maximum(perimeter, 1e-9), 0.0)
+            width = np.where(perimeter > 0, 2 * area / np.maximum(perimeter, 1e-9), 0.0)
+            # A corner poking in has a thin overlap but a deep vertex: take the deeper.
+            into_b = _reach(np.full(len(both), core_a, dtype=object), cores_b[both], single=False)
+            into_a = _reach(cores_b[both], core_a, single=True)
+            out[both] = np.maximum(width, np.maximum(into_b, into_a))
         others = np.flatnonzero(~areas)
         if len(others):
             out[others] = _reach(cores_b[others], core_a, single=True)

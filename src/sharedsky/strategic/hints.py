@@ -96,7 +96,16 @@ def resolution_hints(
         return _time_interval(operation, engine, c)
 
     def altitude_more(c: Conflict, delta: float) -> Interval:
-        return _altitude_interval(operation, engine, c, c.vertical_buffer_m, c.vertical_buffer_m)
+        lo, hi = _altitude_interval(operation, engine, c, c.vertical_buffer_m, c.vertical_buffer_m)
+        buffers = engine.buffers.between(operation.party, c.b_party)
+        high_only = c.lateral_gap_m >= buffers.lateral_m
+        b_floor = _other(engine, c).lower.metres
+        if high_only and b_floor < buffers.lateral_high_from_m:
+            # This pair conflicts only under the wider lateral buffer, which holds only while
+            # the operation's floor is at or above where that buffer starts.
+            a_floor = operation.volumes[c.a_volume].lower.metres
+            lo = max(lo, buffers.lateral_high_from_m - a_floor - 1e-9)
+        return lo, hi
 
     def search(
         known: list[Interval],
