@@ -398,8 +398,9 @@ def orbit(
     xyz = _densify(line, closed=False)
     if alignment != "C":
         lon, lat = lonlat_from_ecef(xyz)
-        az_fwd, _, _ = WGS84.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
-        az = np.append(np.asarray(az_fwd), az_fwd[-1])
+        az_fwd, az_back, _ = WGS84.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+        # The direction of travel at the end point is the back azimuth turned round.
+        az = np.append(np.asarray(az_fwd), np.asarray(az_back)[-1] + 180.0)
         turn = -90.0 if alignment == "L" else 90.0
         lon2, lat2, _ = WGS84.fwd(lon, lat, az + turn, np.full(len(lon), width_m / 2))
         xyz = ecef_from_lonlat(lon2, lat2)
