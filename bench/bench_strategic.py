@@ -351,7 +351,10 @@ def brute_force(probe: Operation, stored: Sequence[Flat], policy: BufferPolicy) 
             if not max(a_t0, b.t0 - buffers.time_s) < min(a_t1, b.t1 + buffers.time_s):
                 continue
             floor = max(a_lo, b.lower)
-            if not max(a_lo - b.upper, b.lower - a_hi) < buffers.vertical_at(floor):
+            # Judged to the micrometre, as decimals would: bands exactly one buffer apart
+            # (FL245 and FL250 with 500 ft) are clear although their binary gap is short.
+            gap = round(max(a_lo - b.upper, b.lower - a_hi), 6)
+            if not gap < round(buffers.vertical_at(floor), 6):
                 continue
             if lateral_gap_m(a.geometry, b.volume.geometry) < buffers.lateral_at(floor):
                 found.add((b.op, b.index, ai))
