@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = ["Limits"]
@@ -24,6 +22,3 @@ class Limits(BaseModel):
     max_plan_horizon_s: float = Field(30 * 86_400.0, gt=0)
     """With ``now``: a volume may start no later than this after it (F3548 OiMaxPlanHorizonDays)."""
     now: AwareDatetime | None = None
-
-    def at(self, now: datetime | None) -> Limits:
-        return self.model_copy(update={"now": now})
