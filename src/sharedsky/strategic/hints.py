@@ -79,7 +79,7 @@ def resolution_hints(
         later_bound = min(later_bound, now.timestamp() + HORIZON_S - first_start)
         earlier_bound = max(earlier_bound, now.timestamp() - first_start)
     up_bound = MAX_ALTITUDE_M - max(v.upper.metres for v in operation.volumes)
-    down_bound = max(MIN_ALTITUDE_M, 0.0) - min(v.lower.metres for v in operation.volumes)
+    down_bound = 0.0 - min(v.lower.metres for v in operation.volumes)
 
     time_known = _time_intervals(engine, operation)
     altitude_known = _altitude_intervals(engine, operation)
@@ -92,10 +92,10 @@ def resolution_hints(
         moved = tuple(v.shifted(altitude_m=delta) for v in operation.volumes)
         return operation.with_volumes(moved)
 
-    def time_more(c: Conflict, delta: float) -> Interval:
+    def time_more(c: Conflict) -> Interval:
         return _time_interval(operation, engine, c)
 
-    def altitude_more(c: Conflict, delta: float) -> Interval:
+    def altitude_more(c: Conflict) -> Interval:
         lo, hi = _altitude_interval(operation, engine, c, c.vertical_buffer_m, c.vertical_buffer_m)
         buffers = engine.buffers.between(operation.party, c.b_party)
         high_only = c.lateral_gap_m >= buffers.lateral_m
@@ -112,7 +112,7 @@ def resolution_hints(
         direction: int,
         bound: float,
         shift: Callable[[float], Operation],
-        more: Callable[[Conflict, float], Interval],
+        more: Callable[[Conflict], Interval],
     ) -> float | None:
         intervals = list(known)
         for _ in range(_ROUNDS):
@@ -125,7 +125,7 @@ def resolution_hints(
             # A conflict at a computed boundary is a rounding tie: step a millimetre (or a
             # millisecond) past it.
             intervals += [
-                (lo - _NUDGE, hi + _NUDGE) for lo, hi in (more(c, delta) for c in result.conflicts)
+                (lo - _NUDGE, hi + _NUDGE) for lo, hi in (more(c) for c in result.conflicts)
             ]
         return None
 
