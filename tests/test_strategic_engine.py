@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from sharedsky.errors import AlreadyExists, StaleVersion, UnknownEntity
 from sharedsky.model import Operation, OperationState, Volume4D
 from sharedsky.model.altitude import GEOID_N_MAX_M, GEOID_N_MIN_M
-from sharedsky.model.footprint import distance_m
 from sharedsky.strategic import (
     BufferPolicy,
     Buffers,
@@ -41,11 +40,6 @@ Key = tuple[str, int, str, int]
 SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 SCENES = settings(deadline=None, suppress_health_check=SLOW_DATA)
 FILTERING = settings(SCENES, suppress_health_check=[*SLOW_DATA, HealthCheck.filter_too_much])
-
-BUG_ORBIT_END_CAP = (
-    "BUG: an L/R orbit's end cap is offset along the last densified piece's starting azimuth"
-    " (tests/test_geo_distance.py::test_orbit_end_cap_is_exact)"
-)
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -94,35 +88,9 @@ def swapped(key: Key) -> Key:
     return (key[2], key[3], key[0], key[1])
 
 
-def known_slack_m(va: Volume4D, vb: Volume4D) -> float:
-    """How far the engine's gap may be off through a known bug: BUG_ORBIT_END_CAP misplaces an
-    L/R orbit's end cap by up to about 0.2 % of its half width (6 m at 70°, 8 km wide)."""
-    slack = 0.0
-    for v in (va, vb):
-        fp = v.footprint
-        if fp.type == "orbit" and fp.alignment != "C":
-            slack += 0.002 * distance_m(fp.width) / 2
-    return slack
-
-
-def unexplained(
-    found: set[Key],
-    expected: set[Key],
-    ties: set[Key],
-    decisions: dict[Key, ref.PairDecision],
-    volumes_of: Any,
-) -> set[Key]:
-    """The pairs on which engine and reference disagree, less the reference's ties and pairs
-    that a known bug puts in a wider tie band."""
-    out = set()
-    for key in (found ^ expected) - ties:
-        d = decisions.get(key)
-        if d is not None and d.lateral is not None and d.lateral.exact:
-            slack = known_slack_m(*volumes_of(key))
-            if abs(d.lateral.gap_m - d.lateral_buffer_m) <= d.lateral.tolerance_m + slack:
-                continue
-        out.add(key)
-    return out
+def unexplained(found: set[Key], expected: set[Key], ties: set[Key]) -> set[Key]:
+    """The pairs on which engine and reference disagree, less the reference's ties."""
+    return (found ^ expected) - ties
 
 
 def expected_verdict(checked: Operation, other: Operation) -> tuple[Verdict, Reason]:
@@ -171,7 +139,7 @@ def test_engine_matches_brute_force(scene):
     def volumes_of(key: Key) -> tuple[Volume4D, Volume4D]:
         return by_id[key[0]].volumes[key[1]], by_id[key[2]].volumes[key[3]]
 
-    assert unexplained(set(found), expected, ties, decisions, volumes_of) == set()
+    assert unexplained(set(found), expected, ties) == set()
     skip = ties | (set(found) ^ expected)
     assert len(ties) <= max(2, len(decisions) // 20)  # the tie band stays narrow
 
@@ -204,8 +172,7 @@ def test_engine_matches_brute_force(scene):
         assert c.vertical_gap_m == pytest.approx(d.vertical_gap_m, abs=1e-9)
         assert d.lateral is not None and d.lateral.exact
         if d.lateral.gap_m > d.lateral.tolerance_m:
-            tolerance = d.lateral.tolerance_m + known_slack_m(va, vb)
-            assert c.lateral_gap_m == pytest.approx(d.lateral.gap_m, abs=tolerance)
+            assert c.lateral_gap_m == pytest.approx(d.lateral.gap_m, abs=d.lateral.tolerance_m)
         elif d.lateral.gap_m < -d.lateral.tolerance_m:
             assert c.lateral_gap_m < 0
 
@@ -784,10 +751,9 @@ def test_index_under_500_random_writes():
         store[operation.id] = operation
         token[operation.id] = next(tokens)
 
-    def reference_check(probe: Operation) -> tuple[set[Key], set[Key], dict[Key, Any]]:
+    def reference_check(probe: Operation) -> tuple[set[Key], set[Key]]:
         want: set[Key] = set()
         ties: set[Key] = set()
-        decisions: dict[Key, ref.PairDecision] = {}
         for other in store.values():
             if other.state is OperationState.ENDED:
                 continue
@@ -798,16 +764,12 @@ def test_index_under_500_random_writes():
                     if memo not in decided:
                         decided[memo] = ref.decide(va, vb, b)
                     key = (probe.id, i, other.id, j)
-                    d = decisions[key] = decided[memo]
+                    d = decided[memo]
                     if d.conflict:
                         want.add(key)
                     if d.tie:
                         ties.add(key)
-        return want, ties, decisions
-
-    def volumes_of(key: Key) -> tuple[Volume4D, Volume4D]:
-        probe = next(p for p in probe_ops if p.id == key[0])
-        return probe.volumes[key[1]], store[key[2]].volumes[key[3]]
+        return want, ties
 
     for step in range(500):
         roll = rng.random()
@@ -836,6 +798,6 @@ def test_index_under_500_random_writes():
         assert len(engine) == len(store)
         assert {o.id: engine.version(o.id) for o in engine} == versions
         for probe in probe_ops if step % 5 == 4 or step > 480 else probe_ops[step % 3 :: 3]:
-            want, ties, decisions = reference_check(probe)
+            want, ties = reference_check(probe)
             got = keys(engine.check(probe).conflicts)
-            assert unexplained(got, want, ties, decisions, volumes_of) == set(), step
+            assert unexplained(got, want, ties) == set(), step
