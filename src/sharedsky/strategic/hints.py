@@ -10,6 +10,8 @@ operation's own party are not considered, as in :meth:`StrategicEngine.check`.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,27 +94,18 @@ def resolution_hints(
         moved = tuple(v.shifted(altitude_m=delta) for v in operation.volumes)
         return operation.with_volumes(moved)
 
-    def time_more(c: Conflict) -> Interval:
-        return _time_interval(operation, engine, c)
+    def time_more(c: Conflict) -> list[Interval]:
+        return [_time_interval(operation, engine, c)]
 
-    def altitude_more(c: Conflict) -> Interval:
-        lo, hi = _altitude_interval(operation, engine, c, c.vertical_buffer_m, c.vertical_buffer_m)
-        buffers = engine.buffers.between(operation.party, c.b_party)
-        high_only = c.lateral_gap_m >= buffers.lateral_m
-        b_floor = _other(engine, c).lower.metres
-        if high_only and b_floor < buffers.lateral_high_from_m:
-            # This pair conflicts only under the wider lateral buffer, which holds only while
-            # the operation's floor is at or above where that buffer starts.
-            a_floor = operation.volumes[c.a_volume].lower.metres
-            lo = max(lo, buffers.lateral_high_from_m - a_floor - 1e-9)
-        return lo, hi
+    def altitude_more(c: Conflict) -> list[Interval]:
+        return _altitude_forbidden(operation, engine, c)
 
     def search(
         known: list[Interval],
         direction: int,
         bound: float,
         shift: Callable[[float], Operation],
-        more: Callable[[Conflict], Interval],
+        more: Callable[[Conflict], list[Interval]],
     ) -> float | None:
         intervals = list(known)
         for _ in range(_ROUNDS):
@@ -125,7 +118,7 @@ def resolution_hints(
             # A conflict at a computed boundary is a rounding tie: step a millimetre (or a
             # millisecond) past it.
             intervals += [
-                (lo - _NUDGE, hi + _NUDGE) for lo, hi in (more(c) for c in result.conflicts)
+                (lo - _NUDGE, hi + _NUDGE) for c in result.conflicts for lo, hi in more(c)
             ]
         return None
 
@@ -163,21 +156,48 @@ def _time_interval(operation: Operation, engine: StrategicEngine, c: Conflict) -
     )
 
 
-def _altitude_interval(
-    operation: Operation, engine: StrategicEngine, c: Conflict, below_m: float, above_m: float
-) -> Interval:
-    """Altitude shifts that keep this pair's bands within the vertical buffers of each other.
+def _altitude_forbidden(
+    operation: Operation, engine: StrategicEngine, c: Conflict
+) -> list[Interval]:
+    """Altitude shifts that keep this pair in conflict, given its lateral gap.
 
-    ``below_m`` is the buffer when the operation passes under the other volume, ``above_m``
-    when it passes over. Bands of different references are widened by the geoid's range.
+    The buffers depend on the higher of the two floors (vertical above FL290, lateral at
+    FL600 by default), so the shifts are cut where the operation's floor crosses those
+    altitudes; in each piece the buffers are fixed and the forbidden shifts are one interval
+    (when the lateral gap is under that piece's lateral buffer). Bands of different
+    references are compared over the geoid's range, as the engine does.
     """
     a, b = operation.volumes[c.a_volume], _other(engine, c)
+    buffers = engine.buffers.between(operation.party, c.b_party)
+    a_lower, a_upper = a.lower.metres, a.upper.metres
     b_lower, b_upper = b.lower.metres, b.upper.metres
     if a.reference is not b.reference and b.reference.value == "MSL":
         b_lower, b_upper = b_lower + GEOID_N_MIN_M, b_upper + GEOID_N_MAX_M
     elif a.reference is not b.reference:
         b_lower, b_upper = b_lower - GEOID_N_MAX_M, b_upper - GEOID_N_MIN_M
-    return (b_lower - below_m - a.upper.metres, b_upper + above_m - a.lower.metres)
+    cuts = sorted(
+        {
+            buffers.vertical_high_above_m - a_lower,
+            buffers.lateral_high_from_m - a_lower,
+        }
+    )
+    edges = [-math.inf, *cuts, math.inf]
+    out = []
+    for start, end in itertools.pairwise(edges):
+        inside = (
+            (start + end) / 2
+            if math.isfinite(start + end)
+            else (end - 1.0 if math.isinf(start) else start + 1.0)
+        )
+        floor = max(a_lower + inside, b.lower.metres)
+        if c.lateral_gap_m >= buffers.lateral_at(floor):
+            continue
+        vertical = buffers.vertical_at(floor)
+        lo = max(b_lower - vertical - a_upper, start - 1e-9)
+        hi = min(b_upper + vertical - a_lower, end + 1e-9)
+        if lo < hi:
+            out.append((lo, hi))
+    return out
 
 
 def _time_intervals(engine: StrategicEngine, operation: Operation) -> list[Interval]:
@@ -197,13 +217,5 @@ def _altitude_intervals(engine: StrategicEngine, operation: Operation) -> list[I
     stretched = operation.with_volumes(
         tuple(v.replaced(lower_m=MIN_ALTITUDE_M, upper_m=MAX_ALTITUDE_M) for v in operation.volumes)
     )
-    out = []
-    for c in engine.check(stretched).conflicts:
-        b = _other(engine, c)
-        buffers = engine.buffers.between(operation.party, c.b_party)
-        # Passing under b, b's floor decides the buffer; passing over, the operation's own
-        # floor does, and it is at least b's ceiling there.
-        below = buffers.vertical_at(b.lower.metres)
-        above = buffers.vertical_at(b.upper.metres + buffers.vertical_m)
-        out.append(_altitude_interval(operation, engine, c, below, above))
-    return out
+    conflicts = engine.check(stretched).conflicts
+    return [iv for c in conflicts for iv in _altitude_forbidden(operation, engine, c)]
