@@ -150,18 +150,17 @@ class VolumeIndex:
 
     def query(self, box: Box, z0: float, z1: float, t0: float, t1: float) -> IntArray:
         """Slots whose box, band and window meet the query's (closed intervals), sorted."""
-        found: set[int] = set()
+        groups: list[set[int]] = []
+        cells = self._cells
         for level, count in enumerate(self._per_level):
             if count == 0:
                 continue
             keys = _cells(box, level, limit=count)
             if keys is None:
-                found |= self._level_slots[level]
-                continue
-            for key in keys:
-                members = self._cells.get(key)
-                if members:
-                    found |= members
+                groups.append(self._level_slots[level])
+            else:
+                groups += [m for m in map(cells.get, keys) if m]
+        found = set().union(*groups)
         if not found:
             return np.empty(0, dtype=np.int64)
         slots = np.fromiter(found, dtype=np.int64, count=len(found))
@@ -172,8 +171,8 @@ class VolumeIndex:
             & (c.t1[slots] >= t0)
             & (c.z0[slots] <= z1)
             & (c.z1[slots] >= z0)
-            & np.all(c.ecef_min[slots] <= box.ecef_max, axis=1)
-            & np.all(c.ecef_max[slots] >= box.ecef_min, axis=1)
+            & (c.ecef_min[slots] <= box.ecef_max).all(axis=1)
+            & (c.ecef_max[slots] >= box.ecef_min).all(axis=1)
         )
         return np.asarray(slots[keep], dtype=np.int64)
 
