@@ -184,6 +184,7 @@ class StrategicEngine:
         self._party_codes: dict[str, int] = {}
         self._op_codes: dict[str, int] = {}
         self._tables: dict[str, _BufferTable] = {}
+        self._widest: dict[str, Buffers] = {}
 
     @property
     def buffers(self) -> BufferPolicy:
@@ -193,6 +194,7 @@ class StrategicEngine:
     def buffers(self, policy: BufferPolicy) -> None:
         self._buffers = policy
         self._tables.clear()
+        self._widest.clear()
 
     # -- the store of operations ------------------------------------------------------------
 
@@ -335,7 +337,9 @@ class StrategicEngine:
     def _conflicts(self, operation: Operation, *, include_same_party: bool) -> list[Conflict]:
         if operation.state is OperationState.ENDED:
             return []
-        widest = self.buffers.widest_for(operation.party)
+        widest = self._widest.get(operation.party)
+        if widest is None:
+            widest = self._widest[operation.party] = self.buffers.widest_for(operation.party)
         party = self._party_code(operation.party)
         table = self._table(operation.party)
         own = self._op_codes.get(operation.id, -1)
