@@ -66,32 +66,11 @@ def parse_operations(document: Any, *, limits: Limits | None = None) -> list[Ope
     seen: dict[str, int] = {}
     for i, item in enumerate(raw):
         here = f"$.operations[{i}]"
-        if not isinstance(item, dict):
-            issues.append(Issue(here, "an operation must be a JSON object"))
-            continue
-        volumes: list[Volume4D] = []
-        volume_issues: list[Issue] = []
-        raw_volumes = item.get("volumes")
-        if isinstance(raw_volumes, list):
-            for j, data in enumerate(raw_volumes):
-                try:
-                    volumes.append(parse_volume(data, limits=limits))
-                except InvalidInput as error:
-                    volume_issues += error.under(f"{here}.volumes[{j}]").issues
         try:
-            header = dict(item)
-            if isinstance(raw_volumes, list) and not volume_issues:
-                header["volumes"] = volumes
-            elif isinstance(raw_volumes, list):
-                header["volumes"] = []
-            operation = Operation.parse(header, limits=limits)
+            operation = Operation.parse(item, limits=limits, parse_volume=parse_volume)
         except InvalidInput as error:
-            found = error.under(here).issues
-            if volume_issues:
-                found = tuple(x for x in found if not x.path.startswith(f"{here}.volumes"))
-            issues += [*found, *volume_issues]
+            issues += error.under(here).issues
             continue
-        issues += volume_issues
         if operation.id in seen:
             issues.append(
                 Issue(

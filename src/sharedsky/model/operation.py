@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -55,6 +55,10 @@ _TRANSITIONS: dict[OperationState, frozenset[OperationState]] = {
 Identifier = str
 
 
+class VolumeParser(Protocol):
+    def __call__(self, data: Any, *, limits: Limits | None = None) -> Volume4D: ...
+
+
 class Operation(BaseModel):
     """``id`` and ``party`` are opaque text; ``priority`` is an integer, higher wins."""
 
@@ -71,10 +75,18 @@ class Operation(BaseModel):
         return sum(v.geometry.vertex_count for v in self.volumes)
 
     @classmethod
-    def parse(cls, data: Any, *, limits: Limits | None = None) -> Operation:
-        """Validate an operation in the native form; all problems in one :class:`InvalidInput`.
+    def parse(
+        cls,
+        data: Any,
+        *,
+        limits: Limits | None = None,
+        parse_volume: VolumeParser = Volume4D.parse,
+    ) -> Operation:
+        """Validate an operation; all problems in one :class:`InvalidInput`.
 
-        ``volumes`` may also hold already-built :class:`Volume4D` objects.
+        Volumes are read with ``parse_volume`` (the native form by default; the io layer passes
+        one that also reads F3548 and GeoJSON). ``volumes`` may also hold already-built
+        :class:`Volume4D` objects.
         """
         limits = limits or Limits()
         if not isinstance(data, dict):
@@ -86,7 +98,7 @@ class Operation(BaseModel):
             for j, raw in enumerate(raw_volumes):
                 try:
                     volumes.append(
-                        raw if isinstance(raw, Volume4D) else Volume4D.parse(raw, limits=limits)
+                        raw if isinstance(raw, Volume4D) else parse_volume(raw, limits=limits)
                     )
                 except InvalidInput as error:
                     issues += error.under(f"volumes[{j}]").issues
@@ -103,7 +115,8 @@ class Operation(BaseModel):
                 found = [i for i in found if not i.path.startswith("volumes")]
             if "volumes" not in data:
                 found.append(Issue("volumes", "Field required"))
-            issues += found
+            # The operation's own fields first, then its volumes'.
+            issues = found + issues
         if issues:
             raise InvalidInput(issues)
         if operation.vertex_count > limits.max_vertices:
