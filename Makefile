@@ -10,10 +10,11 @@ LOCKVENV ?= /tmp/sharedsky-lock-venv
 
 .PHONY: setup lint typecheck test demo bench format clean lock
 
-$(STAMP): pyproject.toml requirements/lock.txt
+$(STAMP): pyproject.toml requirements/lock.txt requirements/data.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements/data.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 

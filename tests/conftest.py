@@ -109,3 +109,27 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_file(*parts: str) -> Path:
+    """A file from ``../shared/`` (never copied into the repo).
+
+    Where it is absent the test is skipped with the reason, except under
+    ``SHAREDSKY_REQUIRE_SHARED=1`` (set by ``.ci/run``), where a missing file fails the test.
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.is_file():
+        reason = f"shared data {path} is absent"
+        if os.environ.get("SHAREDSKY_REQUIRE_SHARED") == "1":
+            pytest.fail(f"{reason} and SHAREDSKY_REQUIRE_SHARED=1")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared() -> Callable[..., Path]:
+    """``shared("daidalus", "Scenarios", "H1.daa")``: see :func:`shared_file`."""
+    return shared_file

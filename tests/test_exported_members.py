@@ -84,8 +84,25 @@ EXPORTS = {
         "parse_feature_volume",
         "parse_operations",
         "parse_volume",
+        "ReadReport",
         "read_operations",
+        "read_state_vectors",
         "to_f3548",
+    },
+    "sharedsky.tactical": {
+        "AircraftStates",
+        "Conflicts",
+        "LevelFlight",
+        "Losses",
+        "Separation",
+        "SeparationPolicy",
+        "StateReports",
+        "SweepResult",
+        "SweepSettings",
+        "latest",
+        "replay",
+        "sweep",
+        "sweep_all_pairs",
     },
 }
 
@@ -98,10 +115,10 @@ def test_exported_members(module: str) -> None:
         assert hasattr(imported, name), f"{module}.{name} is listed but missing"
 
 
-LAYERS = ["units", "errors", "geo", "model", "strategic", "io", "cli"]
+LAYERS = ["units", "errors", "geo", "model", "strategic", "tactical", "io", "cli"]
 
 
-@pytest.mark.parametrize("lower", ["units", "errors", "geo", "model", "strategic"])
+@pytest.mark.parametrize("lower", ["units", "errors", "geo", "model", "strategic", "tactical"])
 def test_lower_layers_import_no_higher_one(lower: str) -> None:
     """DESIGN.md: lower layers never import higher ones."""
     from pathlib import Path

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import typer
 
+from sharedsky.cli.alerting import alerting_command
 from sharedsky.cli.check import check_command
+from sharedsky.cli.detect import detect_command
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="sharedsky",
-    help="Multi-party airspace deconfliction: strategic checks of declared 4D operations.",
+    help="Multi-party airspace deconfliction: declared 4D operations checked before flight,"
+    " live tracks watched for predicted losses of separation.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.command("check")(check_command)
+app.command("alerting")(alerting_command)
+app.command("detect")(detect_command)
 
 
 @app.callback()

@@ -1,10 +1,13 @@
-"""Layer 4: formats in and out (ASTM F3548 Volume4D JSON, GeoJSON, operations files)."""
+"""Layer 4: formats in and out (ASTM F3548 Volume4D JSON, GeoJSON, operations files, state
+vectors)."""
 
 from sharedsky.io.f3548 import is_f3548, parse_f3548_volume, to_f3548
 from sharedsky.io.geojson import is_feature, parse_feature_volume
 from sharedsky.io.operations_file import load_json, parse_operations, parse_volume, read_operations
+from sharedsky.io.state_vectors import ReadReport, read_state_vectors
 
 __all__ = [
+    "ReadReport",
     "is_f3548",
     "is_feature",
     "load_json",
@@ -13,5 +16,6 @@ __all__ = [
     "parse_operations",
     "parse_volume",
     "read_operations",
+    "read_state_vectors",
     "to_f3548",
 ]
