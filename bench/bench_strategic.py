@@ -31,18 +31,14 @@ import cProfile
 import gc
 import math
 import os
-import platform
 import pstats
-import re
 import resource
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,14 +59,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
+import common
 from sharedsky.geo import lateral_gap_m
 from sharedsky.model import AltitudeReference, Limits, Operation, Volume4D
 from sharedsky.strategic import BufferPolicy, StrategicEngine
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs" / "benchmarks.md"
-BEGIN = "<!-- bench_strategic:begin -->"
-END = "<!-- bench_strategic:end -->"
+ROOT, DOCS = common.ROOT, common.DOCS
 
 # --- the scenario ------------------------------------------------------------------------------
 
@@ -859,50 +853,10 @@ def profile(
 
 
 def machine() -> list[tuple[str, str]]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-        if found:
-            cpu = found.group(1).strip()
-    except OSError:
-        pass
-    try:
-        mem = Path("/proc/meminfo").read_text().split()[1]
-        memory = f", {int(mem) / 2**20:.0f} GiB RAM"
-    except (OSError, IndexError, ValueError):
-        memory = ""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    uname = platform.uname()
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        commit += " (src/ modified)" if dirty else ""
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    return [
-        (
-            "machine",
-            f"{cpu}, {cores} cores{memory}; {uname.system} {uname.release} {uname.machine}",
-        ),
-        (
-            "software",
-            f"Python {platform.python_version()}, numpy {np.__version__}, shapely"
-            f" {shapely.__version__} (GEOS {shapely.geos_version_string}), pyproj"
-            f" {pyproj.__version__}, rtree {rtree.__version__}",
-        ),
-        ("sharedsky commit", commit),
-    ]
+    return common.machine(
+        f"numpy {np.__version__}, shapely {shapely.__version__} (GEOS"
+        f" {shapely.geos_version_string}), pyproj {pyproj.__version__}, rtree {rtree.__version__}"
+    )
 
 
 def print_table(console: Console, res: Results, title: str) -> None:
@@ -928,7 +882,6 @@ def markdown(
     wall_s: float,
 ) -> str:
     lines = [
-        BEGIN,
         "### Strategic engine (`bench/bench_strategic.py`), full scenario",
         "",
         f"Recorded {started.strftime('%Y-%m-%dT%H:%M:%SZ')} (UTC); the run took"
@@ -951,19 +904,7 @@ def markdown(
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", NOTES, ""]
     lines += [f"- {name}: {value}" for name, value in res.facts]
-    lines += ["", END]
     return "\n".join(lines)
-
-
-def record(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOCS.write_text(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1006,7 +947,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, value in info:
         console.print(f"[bold]{name}[/]: {value}")
     if args.record:
-        record(markdown(res, args, info, started, wall))
+        common.record("bench_strategic", markdown(res, args, info, started, wall))
         console.print(f"recorded in {DOCS.relative_to(ROOT)}")
     return 1 if res.mismatches else 0
 

@@ -414,7 +414,7 @@ def warm_up() -> None:
 
 
 def sweep_all_pairs(
-    states: AircraftStates, settings: SweepSettings | None = None, *, chunk: int = 2_000_000
+    states: AircraftStates, settings: SweepSettings | None = None, *, chunk: int = 500_000
 ) -> SweepResult:
     """The same findings by evaluating every pair with vectorized numpy, ``chunk`` pairs at a
     time: the O(N²) algorithm of BlueSky's numpy detector, kept as the baseline and oracle."""
