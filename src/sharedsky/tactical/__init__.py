@@ -8,6 +8,12 @@ from sharedsky.tactical.alerts import (
     CylinderProfile,
     PairLevel,
 )
+from sharedsky.tactical.daidalus_alerting import (
+    AlertingParameters,
+    AlertingTable,
+    Encounter,
+    alert_levels,
+)
 from sharedsky.tactical.separation import LevelFlight, Separation, SeparationPolicy
 from sharedsky.tactical.states import AircraftStates, StateReports, latest, replay
 from sharedsky.tactical.sweep import (
@@ -25,8 +31,11 @@ __all__ = [
     "AlertLevel",
     "AlertTracker",
     "AlertUpdate",
+    "AlertingParameters",
+    "AlertingTable",
     "Conflicts",
     "CylinderProfile",
+    "Encounter",
     "LevelFlight",
     "Losses",
     "PairLevel",
@@ -35,6 +44,7 @@ __all__ = [
     "StateReports",
     "SweepResult",
     "SweepSettings",
+    "alert_levels",
     "latest",
     "replay",
     "sweep",
