@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["service_fixtures"]
+
 START = "2015-09-30T10:00:00Z"
 END = "2015-09-30T11:00:00Z"
 

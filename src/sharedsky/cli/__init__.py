@@ -7,6 +7,7 @@ import typer
 from sharedsky.cli.alerting import alerting_command
 from sharedsky.cli.check import check_command
 from sharedsky.cli.detect import detect_command
+from sharedsky.cli.serve import admin_app, serve_command
 
 __all__ = ["app", "main"]
 
@@ -21,6 +22,8 @@ app = typer.Typer(
 app.command("check")(check_command)
 app.command("alerting")(alerting_command)
 app.command("detect")(detect_command)
+app.command("serve")(serve_command)
+app.add_typer(admin_app, name="admin")
 
 
 @app.callback()

@@ -1,0 +1,379 @@
+"""The HTTP API (FastAPI): thin routes over the :class:`Coordinator`.
+
+Every route but ``/healthz``, ``/openapi.json`` and ``/docs`` is authenticated with a bearer
+token; party routes act as the token's party, ``/v1/admin`` needs an administrator token.
+Bodies are read raw (so that idempotency keys bind the exact bytes), limited in size, must be
+``application/json``, and are parsed strictly (no NaN). Errors are problem+json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from sharedsky.errors import InvalidInput, SharedskyError
+from sharedsky.io import load_json
+from sharedsky.service.coordinator import Coordinator, Reply, request_digest
+from sharedsky.service.problems import Problem, problem_response
+from sharedsky.store.events import read_events
+from sharedsky.store.notices import NoticeStatus
+from sharedsky.store.parties import ADMIN, authenticate
+
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 2_000_000
+_OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
+
+
+def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
+    """Who the bearer token speaks for: a party id, or ``ADMIN``."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Problem(401, "unauthorized", "Unauthorized", "send Authorization: Bearer TOKEN")
+    coordinator: Coordinator = request.app.state.coordinator
+    with coordinator.db.read() as conn:
+        who = authenticate(conn, authorization.removeprefix("Bearer ").strip())
+    if who is None:
+        raise Problem(401, "unauthorized", "Unauthorized", "the token is unknown or revoked")
+    return who
+
+
+def _party(who: Annotated[str, Depends(_principal)]) -> str:
+    if who == ADMIN:
+        raise Problem(403, "forbidden", "Forbidden", "an administrator token acts on /v1/admin")
+    return who
+
+
+def _admin(who: Annotated[str, Depends(_principal)]) -> str:
+    if who != ADMIN:
+        raise Problem(403, "forbidden", "Forbidden", "this needs an administrator token")
+    return who
+
+
+Party = Annotated[str, Depends(_party)]
+Admin = Annotated[str, Depends(_admin)]
+
+
+def create_app(coordinator: Coordinator, *, stream_poll_s: float = 0.2) -> FastAPI:
+    """The application over one coordinator (and so one database)."""
+    app = FastAPI(
+        title="sharedsky",
+        version="0.1.0",
+        description="Multi-party airspace deconfliction: declared operations, notices, "
+        "hotline and event stream, each party seeing what it needs to know.",
+    )
+    app.state.coordinator = coordinator
+
+    @app.exception_handler(SharedskyError)
+    async def _known(request: Request, error: SharedskyError) -> Response:
+        return problem_response(error, request.url.path)
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, error: Problem) -> Response:
+        return problem_response(error, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        issues = [
+            InvalidInput.one(".".join(str(p) for p in e["loc"]), str(e["msg"])).issues[0]
+            for e in error.errors()
+        ]
+        return problem_response(InvalidInput(issues), request.url.path)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, error: HTTPException) -> Response:
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http")
+        return problem_response(
+            Problem(error.status_code, kind, str(error.detail), str(error.detail)),
+            request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, error: Exception) -> Response:
+        return problem_response(error, request.url.path)
+
+    async def body(request: Request) -> tuple[Any, tuple[str, str] | None]:
+        """The parsed JSON body and the (key, digest) of an Idempotency-Key header."""
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise Problem(413, "too-large", "Body too large", f"at most {MAX_BODY_BYTES} bytes")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise Problem(413, "too-large", "Body too large", f"at most {MAX_BODY_BYTES} bytes")
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            raise Problem(
+                415, "unsupported-media-type", "Unsupported media type", "send application/json"
+            )
+        data = load_json(bytes(raw))
+        key = request.headers.get("idempotency-key")
+        if key is None:
+            return data, None
+        if not 1 <= len(key) <= 128:
+            raise InvalidInput.one("Idempotency-Key", "a key is 1 to 128 characters")
+        return data, (key, request_digest(request.method, request.url.path, bytes(raw)))
+
+    async def run(call: Callable[[], Reply]) -> Response:
+        reply = await asyncio.to_thread(call)
+        return JSONResponse(reply.body, status_code=reply.status)
+
+    def version_of(if_match: str | None) -> int | None:
+        if if_match is None:
+            return None
+        text = if_match.strip().strip('"')
+        if not text.isdigit():
+            raise InvalidInput.one("If-Match", "the version is a positive integer")
+        return int(text)
+
+    # -- health -----------------------------------------------------------------------------
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, Any]:
+        with coordinator.db.read() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "database": coordinator.db.dialect}
+
+    # -- operations -------------------------------------------------------------------------
+
+    @app.put(
+        "/v1/operations/{op_id}",
+        tags=["operations"],
+        status_code=201,
+        openapi_extra={"requestBody": _OBJECT},
+    )
+    async def put_operation(
+        op_id: str,
+        request: Request,
+        who: Party,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        """Create an operation, or replace it (``If-Match: <version>``). Refused: 409 with
+        the conflicts and resolution hints, and nothing stored."""
+        data, idem = await body(request)
+        version = version_of(if_match)
+        return await run(
+            lambda: coordinator.put_operation(who, op_id, data, if_match=version, idempotency=idem)
+        )
+
+    @app.get("/v1/operations/{op_id}", tags=["operations"])
+    def get_operation(op_id: str, who: Party) -> dict[str, Any]:
+        """One of the party's own operations, in full."""
+        return coordinator.get_own(who, op_id)
+
+    @app.delete("/v1/operations/{op_id}", tags=["operations"])
+    async def delete_operation(
+        op_id: str,
+        request: Request,
+        who: Party,
+        if_match: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        version = version_of(if_match)
+        key = request.headers.get("idempotency-key")
+        idem = None if key is None else (key, request_digest("DELETE", request.url.path, b""))
+        return await run(
+            lambda: coordinator.delete_operation(who, op_id, if_match=version, idempotency=idem)
+        )
+
+    @app.get("/v1/operations", tags=["operations"])
+    def list_operations(
+        who: Party,
+        start: Annotated[
+            datetime | None, Query(description="Only those ending after this.")
+        ] = None,
+        end: Annotated[
+            datetime | None, Query(description="Only those starting before this.")
+        ] = None,
+        own: Annotated[bool, Query(description="Only the party's own operations.")] = False,
+    ) -> dict[str, Any]:
+        """The party's own operations and the others' that concern it."""
+        if start is not None and end is not None and end <= start:
+            raise InvalidInput.one("end", "end must be after start")
+        return {
+            "operations": coordinator.visible_operations(
+                who, start=start, end=end, include_others=not own
+            )
+        }
+
+    # -- notices ----------------------------------------------------------------------------
+
+    @app.get("/v1/notices", tags=["notices"])
+    def list_notices(
+        who: Party, direction: Annotated[str, Query(pattern="^(received|sent)$")] = "received"
+    ) -> dict[str, Any]:
+        return {"notices": coordinator.notices(who, direction)}
+
+    async def answer(notice_id: int, request: Request, who: str, status: NoticeStatus) -> Response:
+        raw = await request.body()
+        reason = None
+        idem = None
+        if raw:
+            data, idem = await _reparse(request, raw)
+            if not isinstance(data, dict) or set(data) - {"reason"}:
+                raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
+            reason = data.get("reason")
+        return await run(lambda: coordinator.answer_notice(who, notice_id, status, reason, idem))
+
+    async def _reparse(request: Request, raw: bytes) -> tuple[Any, tuple[str, str] | None]:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            raise Problem(
+                415, "unsupported-media-type", "Unsupported media type", "send application/json"
+            )
+        key = request.headers.get("idempotency-key")
+        digest = None if key is None else (key, request_digest("POST", request.url.path, raw))
+        return load_json(raw), digest
+
+    @app.post("/v1/notices/{notice_id}/acknowledge", tags=["notices"])
+    async def acknowledge(notice_id: int, request: Request, who: Party) -> Response:
+        return await answer(notice_id, request, who, NoticeStatus.ACKNOWLEDGED)
+
+    @app.post("/v1/notices/{notice_id}/accept", tags=["notices"])
+    async def accept(notice_id: int, request: Request, who: Party) -> Response:
+        return await answer(notice_id, request, who, NoticeStatus.ACCEPTED)
+
+    @app.post("/v1/notices/{notice_id}/object", tags=["notices"])
+    async def object_(notice_id: int, request: Request, who: Party) -> Response:
+        return await answer(notice_id, request, who, NoticeStatus.OBJECTED)
+
+    # -- subscriptions ----------------------------------------------------------------------
+
+    @app.post(
+        "/v1/subscriptions",
+        tags=["subscriptions"],
+        status_code=201,
+        openapi_extra={"requestBody": _OBJECT},
+    )
+    async def subscribe(request: Request, who: Party) -> Response:
+        data, idem = await body(request)
+        return await run(lambda: coordinator.subscribe(who, data, idem))
+
+    @app.get("/v1/subscriptions", tags=["subscriptions"])
+    def subscriptions(who: Party) -> dict[str, Any]:
+        return {"subscriptions": coordinator.subscriptions(who)}
+
+    @app.delete("/v1/subscriptions/{sub_id}", tags=["subscriptions"])
+    async def unsubscribe(sub_id: int, who: Party) -> Response:
+        return await run(lambda: coordinator.unsubscribe(who, sub_id))
+
+    # -- hotline ----------------------------------------------------------------------------
+
+    @app.post(
+        "/v1/messages", tags=["hotline"], status_code=201, openapi_extra={"requestBody": _OBJECT}
+    )
+    async def send_message(request: Request, who: Party) -> Response:
+        data, idem = await body(request)
+        return await run(lambda: coordinator.send_message(who, data, idem))
+
+    @app.get("/v1/messages", tags=["hotline"])
+    def message_thread(
+        who: Party, with_: Annotated[str, Query(alias="with", min_length=1, max_length=64)]
+    ) -> dict[str, Any]:
+        """The thread with another party (delivers the messages it holds for the caller)."""
+        return {"messages": coordinator.thread(who, with_)}
+
+    @app.post("/v1/messages/{message_id}/read", tags=["hotline"])
+    async def read_message(message_id: int, who: Party) -> Response:
+        return await run(lambda: coordinator.read_message(who, message_id))
+
+    # -- the event stream -------------------------------------------------------------------
+
+    @app.get("/v1/events", tags=["events"])
+    async def events(
+        request: Request,
+        who: Party,
+        after: Annotated[int | None, Query(ge=0, description="Resume after this event.")] = None,
+        last_event_id: Annotated[str | None, Header()] = None,
+        stream: Annotated[bool, Query(description="false: one JSON page instead.")] = True,
+    ) -> Response:
+        """Server-Sent Events of what the party may see, resumable with ``Last-Event-ID``."""
+        start = after
+        if start is None and last_event_id is not None:
+            if not last_event_id.strip().isdigit():
+                raise InvalidInput.one("Last-Event-ID", "an event id is a number")
+            start = int(last_event_id)
+        cursor = start or 0
+        if not stream:
+
+            def page() -> list[dict[str, Any]]:
+                with coordinator.db.read() as conn:
+                    found = read_events(conn, who, after=cursor)
+                return [_event_json(e) for e in found]
+
+            return JSONResponse({"events": await asyncio.to_thread(page)})
+        return StreamingResponse(
+            _sse(coordinator, who, cursor, request.is_disconnected, stream_poll_s),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    # -- administration ---------------------------------------------------------------------
+
+    @app.post(
+        "/v1/admin/parties",
+        tags=["admin"],
+        status_code=201,
+        openapi_extra={"requestBody": _OBJECT},
+    )
+    async def create_party(request: Request, _: Admin) -> Response:
+        data, _idem = await body(request)
+        return await run(lambda: coordinator.create_party(data))
+
+    @app.post("/v1/admin/parties/{party_id}/tokens", tags=["admin"], status_code=201)
+    async def issue(party_id: str, _: Admin) -> Response:
+        return await run(lambda: coordinator.issue_token(party_id, label="api"))
+
+    @app.delete("/v1/admin/tokens/{token_id}", tags=["admin"])
+    async def revoke(token_id: str, _: Admin) -> Response:
+        return await run(lambda: coordinator.revoke_token(token_id))
+
+    return app
+
+
+def _event_json(event: Any) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "kind": event.kind,
+        "actor": event.actor,
+        "payload": event.payload,
+    }
+
+
+async def _sse(
+    coordinator: Coordinator,
+    party: str,
+    cursor: int,
+    disconnected: Callable[[], Awaitable[bool]],
+    poll_s: float,
+) -> AsyncIterator[bytes]:
+    """Events after ``cursor`` as they are committed; a comment line keeps proxies open."""
+    idle = 0.0
+    yield b": sharedsky event stream\n\n"
+    while not await disconnected():
+
+        def fetch(after: int = cursor) -> list[Any]:
+            with coordinator.db.read() as conn:
+                return read_events(conn, party, after=after)
+
+        found = await asyncio.to_thread(fetch)
+        for event in found:
+            data = json.dumps(_event_json(event), separators=(",", ":"))
+            yield f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+            cursor = event.seq
+        if found:
+            idle = 0.0
+            continue
+        await asyncio.sleep(poll_s)
+        idle += poll_s
+        if idle >= 15.0:
+            idle = 0.0
+            yield b": keep-alive\n\n"

@@ -1,0 +1,197 @@
+"""The tables (SQLAlchemy Core), one definition for SQLite and PostgreSQL.
+
+Every state change is one row in ``events`` (append-only, monotonic ``seq``), written in the
+same transaction as the rows it describes; ``event_audience`` says which parties may see it, so
+a party's stream is one indexed query. Times are stored as timezone-aware UTC timestamps;
+geometry stays in the JSON bodies (the engines index it in memory and are rebuilt on start).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "admin_tokens",
+    "event_audience",
+    "events",
+    "idempotency",
+    "messages",
+    "metadata",
+    "notices",
+    "operation_versions",
+    "operations",
+    "parties",
+    "subscriptions",
+    "tokens",
+]
+
+# Constraint names are fixed so that migrations can refer to them on both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL; INTEGER (the rowid alias, so autoincrementing) on SQLite.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+Moment = DateTime(timezone=True)
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    # Sovereign or home airspace: ISO 3166 country codes and/or GeoJSON polygons.
+    Column("airspace", JSON, nullable=False),
+    Column("minima", JSON, nullable=False),
+    Column("buffers", JSON, nullable=False),
+    Column("public_key", Text, nullable=True),
+    Column("created_at", Moment, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("party_id", ForeignKey("parties.id"), nullable=False, index=True),
+    # SHA-256 of the secret part: tokens are 256-bit random, so a plain hash suffices.
+    Column("secret_sha256", String(64), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("revoked_at", Moment, nullable=True),
+)
+
+admin_tokens = Table(
+    "admin_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("revoked_at", Moment, nullable=True),
+)
+
+operations = Table(
+    "operations",
+    metadata,
+    Column("party_id", ForeignKey("parties.id"), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("time_start", Moment, nullable=False),
+    Column("time_end", Moment, nullable=False),
+    # The operation as the engine reads it (native volumes), and the free text of its owner.
+    Column("body", JSON, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Index(None, "time_start", "time_end"),
+)
+
+operation_versions = Table(
+    "operation_versions",
+    metadata,
+    Column("party_id", String(64), primary_key=True),
+    Column("id", String(128), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body", JSON, nullable=True),
+    Column("deleted", Boolean, nullable=False),
+    Column("event_seq", BigInteger, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    ForeignKeyConstraint(["party_id", "id"], ["operations.party_id", "operations.id"]),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("at", Moment, nullable=False),
+    Column("kind", String(48), nullable=False),
+    Column("actor", String(64), nullable=True),
+    Column("payload", JSON, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+event_audience = Table(
+    "event_audience",
+    metadata,
+    Column("party_id", String(64), primary_key=True),
+    Column("seq", ForeignKey("events.seq"), primary_key=True),
+)
+
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("sender", ForeignKey("parties.id"), nullable=False),
+    Column("recipient", ForeignKey("parties.id"), nullable=False, index=True),
+    Column("operation_id", String(128), nullable=False),
+    Column("operation_version", Integer, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("operation_start", Moment, nullable=False),
+    Column("lead_time_s", Float, nullable=False),
+    Column("short_notice", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("acknowledged_at", Moment, nullable=True),
+    Column("answered_at", Moment, nullable=True),
+    Column("answer_reason", Text, nullable=True),
+    Column("escalated_at", Moment, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("party_id", ForeignKey("parties.id"), nullable=False, index=True),
+    Column("volume", JSON, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("sender", ForeignKey("parties.id"), nullable=False),
+    Column("recipient", ForeignKey("parties.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("reference", JSON, nullable=True),
+    Column("created_at", Moment, nullable=False),
+    Column("delivered_at", Moment, nullable=True),
+    Column("read_at", Moment, nullable=True),
+    Index(None, "sender", "recipient"),
+    sqlite_autoincrement=True,
+)
+
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("party_id", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", Moment, nullable=False),
+)
