@@ -94,6 +94,8 @@ EXPORTS = {
         "to_f3548",
         "write_alerting_csv",
     },
+    "sharedsky.store": {"Database", "default_url", "open_database"},
+    "sharedsky.service": {"Coordinator", "ServicePolicy", "create_app"},
     "sharedsky.tactical": {
         "AircraftStates",
         "Alert",
@@ -130,10 +132,23 @@ def test_exported_members(module: str) -> None:
         assert hasattr(imported, name), f"{module}.{name} is listed but missing"
 
 
-LAYERS = ["units", "errors", "geo", "model", "strategic", "tactical", "io", "cli"]
+LAYERS = [
+    "units",
+    "errors",
+    "geo",
+    "model",
+    "strategic",
+    "tactical",
+    "store",
+    "io",
+    "service",
+    "cli",
+]
 
 
-@pytest.mark.parametrize("lower", ["units", "errors", "geo", "model", "strategic", "tactical"])
+@pytest.mark.parametrize(
+    "lower", ["units", "errors", "geo", "model", "strategic", "tactical", "store", "io"]
+)
 def test_lower_layers_import_no_higher_one(lower: str) -> None:
     """DESIGN.md: lower layers never import higher ones."""
     from pathlib import Path
