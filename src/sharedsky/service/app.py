@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -22,6 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from sharedsky.errors import InvalidInput, SharedskyError
 from sharedsky.io import load_json
 from sharedsky.service.coordinator import Coordinator, Reply, request_digest
+from sharedsky.service.live import LivePicture
 from sharedsky.service.problems import Problem, problem_response
 from sharedsky.store.events import read_events
 from sharedsky.store.notices import NoticeStatus
@@ -61,15 +65,49 @@ Party = Annotated[str, Depends(_party)]
 Admin = Annotated[str, Depends(_admin)]
 
 
-def create_app(coordinator: Coordinator, *, stream_poll_s: float = 0.2) -> FastAPI:
-    """The application over one coordinator (and so one database)."""
+def create_app(
+    coordinator: Coordinator,
+    *,
+    live: LivePicture | None = None,
+    tick_s: float | None = 1.0,
+    stream_poll_s: float = 0.2,
+) -> FastAPI:
+    """The application over one coordinator (and so one database).
+
+    With ``tick_s`` the live picture is swept every ``tick_s`` seconds while the app runs;
+    ``None`` leaves the sweeping to the caller (tests call :meth:`LivePicture.tick`).
+    """
+    picture = live or LivePicture(coordinator)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+
+        def loop() -> None:
+            assert tick_s is not None
+            while not stop.wait(tick_s):
+                try:
+                    picture.tick()
+                except Exception:  # a failed sweep must not stop the next one
+                    logging.getLogger("sharedsky.live").exception("live sweep failed")
+
+        worker = threading.Thread(target=loop, name="sharedsky-live", daemon=True)
+        if tick_s is not None:
+            worker.start()
+        yield
+        stop.set()
+        if worker.is_alive():
+            worker.join(timeout=5)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="sharedsky",
         version="0.1.0",
         description="Multi-party airspace deconfliction: declared operations, notices, "
         "hotline and event stream, each party seeing what it needs to know.",
     )
     app.state.coordinator = coordinator
+    app.state.live = picture
 
     @app.exception_handler(SharedskyError)
     async def _known(request: Request, error: SharedskyError) -> Response:
@@ -283,6 +321,42 @@ def create_app(coordinator: Coordinator, *, stream_poll_s: float = 0.2) -> FastA
     @app.post("/v1/messages/{message_id}/read", tags=["hotline"])
     async def read_message(message_id: int, who: Party) -> Response:
         return await run(lambda: coordinator.read_message(who, message_id))
+
+    # -- the live picture -------------------------------------------------------------------
+
+    @app.post("/v1/tracks", tags=["live"], status_code=202, openapi_extra={"requestBody": _OBJECT})
+    async def post_tracks(request: Request, who: Party) -> Response:
+        """A batch of state vectors of the party's own aircraft."""
+        data, _idem = await body(request)
+        return await run(lambda: picture.ingest(who, data))
+
+    @app.get("/v1/alerts", tags=["live"])
+    def alerts(who: Party) -> dict[str, Any]:
+        """Active alerts involving the party's aircraft, soonest conflict first."""
+        return {"alerts": picture.alerts(who)}
+
+    @app.get("/v1/traffic", tags=["live"])
+    def traffic(who: Party) -> dict[str, Any]:
+        """The party's aircraft, and others' while in an alert with one of them."""
+        return {"aircraft": picture.traffic(who)}
+
+    async def respond(alert_id: int, request: Request, who: str, action: str) -> Response:
+        raw = await request.body()
+        reason = None
+        if raw:
+            data, _ = await _reparse(request, raw)
+            if not isinstance(data, dict) or set(data) - {"reason"}:
+                raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
+            reason = data.get("reason")
+        return await run(lambda: picture.respond(who, alert_id, action, reason))
+
+    @app.post("/v1/alerts/{alert_id}/acknowledge", tags=["live"])
+    async def acknowledge_alert(alert_id: int, request: Request, who: Party) -> Response:
+        return await respond(alert_id, request, who, "acknowledge")
+
+    @app.post("/v1/alerts/{alert_id}/suppress", tags=["live"])
+    async def suppress_alert(alert_id: int, request: Request, who: Party) -> Response:
+        return await respond(alert_id, request, who, "suppress")
 
     # -- the event stream -------------------------------------------------------------------
 

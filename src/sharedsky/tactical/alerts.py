@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from sharedsky.errors import InvalidInput
 from sharedsky.geo.ellipsoid import geodesic_distance_m
-from sharedsky.tactical.separation import LevelFlight, Separation, SeparationPolicy
+from sharedsky.tactical.separation import LevelFlight, SeparationPolicy
 from sharedsky.tactical.states import AircraftStates
 from sharedsky.tactical.sweep import SweepSettings, sweep
 
@@ -180,17 +180,20 @@ class AlertTracker:
     """Pair alerts across sweeps. Pure: time comes from the levels it is given.
 
     ``hold_s``: an alert ends after its pair has had no level for this long (default 4 s; 0
-    ends it at the first sweep without a level).
+    ends it at the first sweep without a level). ``first_id``: the first alert id (a service
+    continues the numbering of its log).
     """
 
     hold_s: float = 4.0
-    _alerts: dict[tuple[str, str], Alert] = field(default_factory=dict)
-    _quiet_since: dict[tuple[str, str], float] = field(default_factory=dict)
-    _next_id: int = 1
+    first_id: int = 1
+    _alerts: dict[tuple[str, str], Alert] = field(default_factory=dict, init=False)
+    _quiet_since: dict[tuple[str, str], float] = field(default_factory=dict, init=False)
+    _next_id: int = field(default=1, init=False)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.hold_s) and self.hold_s >= 0):
             raise InvalidInput.one("hold_s", f"must be a finite time >= 0, got {self.hold_s!r}")
+        self._next_id = self.first_id
 
     @property
     def active(self) -> list[Alert]:

@@ -1,0 +1,345 @@
+"""The live picture: parties' tracks in, pair alerts out, once a second.
+
+Each party posts state vectors of its own aircraft (the tactical engine's columns: ``icao24``,
+``timestamp``, ``latitude``, ``longitude``, ``altitude`` ft, ``groundspeed`` kt, ``track`` deg,
+``vertical_rate`` ft/min, optional ``callsign``). An aircraft is known as ``party:icao24``, so
+two parties' aircraft never merge. :meth:`LivePicture.tick` sweeps the newest state of every
+aircraft, extrapolated to now, with the cylinder profile, and writes each alert raised, changed
+or ended as an event for the parties of both aircraft, in one transaction.
+
+Track states are sensor data replaced every second, so only the newest per aircraft is kept,
+in memory; what matters afterwards (every alert and its times) is in the event log. Alerts
+left open by a stopped server are ended, with that reason, when the next one starts.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from sharedsky.errors import InvalidInput, Issue, UnknownEntity
+from sharedsky.io.state_vectors import parse_time_s
+from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
+from sharedsky.store.events import append_event
+from sharedsky.store.schema import events
+from sharedsky.tactical import Alert, AlertTracker, CylinderProfile, StateReports, latest
+from sharedsky.units import FT_M, NM_M
+
+__all__ = ["MAX_STATES", "LivePicture"]
+
+MAX_STATES = 10_000
+_FIELDS = {
+    "timestamp",
+    "icao24",
+    "callsign",
+    "latitude",
+    "longitude",
+    "altitude",
+    "groundspeed",
+    "track",
+    "vertical_rate",
+}
+_NUMBERS = ("latitude", "longitude", "altitude", "groundspeed", "track", "vertical_rate")
+
+
+@dataclass
+class _Track:
+    party: str
+    icao24: str
+    callsign: str
+    row: dict[str, float]
+
+
+@dataclass
+class _Open:
+    alert: Alert
+    acknowledged: set[str] = field(default_factory=set)
+    suppressed: dict[str, str] = field(default_factory=dict)
+
+
+def _aircraft(key: str) -> tuple[str, str]:
+    party, _, icao24 = key.partition(":")
+    return party, icao24
+
+
+class LivePicture:
+    """Tracks of all parties and the alerts between them."""
+
+    def __init__(
+        self,
+        coordinator: Coordinator,
+        *,
+        profile: CylinderProfile | None = None,
+        max_age_s: float = 10.0,
+    ) -> None:
+        self.coordinator = coordinator
+        self.profile = profile or CylinderProfile()
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._tracks: dict[str, _Track] = {}
+        self._tracker = AlertTracker()
+        self._open: dict[int, _Open] = {}
+        self._close_orphans()
+
+    # -- tracks in --------------------------------------------------------------------------
+
+    def ingest(self, party: str, data: Any) -> Reply:
+        """Validate a batch of the party's own states; keep each aircraft's newest."""
+        if not isinstance(data, dict) or set(data) != {"states"}:
+            raise InvalidInput.one("$", 'a batch is {"states": [state, ...]}')
+        states = data["states"]
+        if not isinstance(states, list) or not 0 < len(states) <= MAX_STATES:
+            raise InvalidInput.one("$.states", f"a list of 1 to {MAX_STATES:,} states")
+        issues: list[Issue] = []
+        rows: list[tuple[str, str, dict[str, float]]] = []
+        for k, state in enumerate(states):
+            where = f"$.states[{k}]"
+            if not isinstance(state, dict):
+                issues.append(Issue(where, "a state is an object"))
+                continue
+            issues += [Issue(f"{where}.{f}", "unknown field") for f in sorted(set(state) - _FIELDS)]
+            icao24 = state.get("icao24")
+            if not isinstance(icao24, str) or not 0 < len(icao24.strip()) <= 16:
+                issues.append(Issue(f"{where}.icao24", "an aircraft address of 1–16 characters"))
+                continue
+            callsign = state.get("callsign") or ""
+            if not isinstance(callsign, str) or len(callsign) > 16:
+                issues.append(Issue(f"{where}.callsign", "a callsign of at most 16 characters"))
+            row: dict[str, float] = {}
+            for name in _NUMBERS:
+                value = state.get(name)
+                if (
+                    isinstance(value, bool)
+                    or not isinstance(value, int | float)
+                    or not (math.isfinite(value))
+                ):
+                    issues.append(Issue(f"{where}.{name}", "a finite number is required"))
+                else:
+                    row[name] = float(value)
+            try:
+                row["time_s"] = float(
+                    parse_time_s(pd.Series([state.get("timestamp")]), column="timestamp")[0]
+                )
+            except (InvalidInput, ValueError, TypeError):
+                issues.append(Issue(f"{where}.timestamp", "RFC 3339 or Unix seconds"))
+            rows.append((icao24.strip().lower(), str(callsign).strip(), row))
+        if issues:
+            raise InvalidInput(issues[:100])
+        try:
+            reports = self._reports([(party, i, c, r) for i, c, r in rows])
+        except InvalidInput as error:
+            raise InvalidInput(
+                [Issue(f"$.states{_index(i.path)}", i.message) for i in error.issues]
+            ) from None
+        now = self.coordinator.clock().timestamp()
+        future = np.flatnonzero(reports.time_s > now + 5.0)
+        if len(future):
+            raise InvalidInput.one(f"$.states[{future[0]}].timestamp", "is in the future")
+        with self._lock:
+            for icao24, callsign, row in rows:
+                key = f"{party}:{icao24}"
+                old = self._tracks.get(key)
+                if old is None or old.row["time_s"] <= row["time_s"]:
+                    self._tracks[key] = _Track(party, icao24, callsign, row)
+        return Reply(202, {"accepted": len(rows)})
+
+    @staticmethod
+    def _reports(tracks: list[tuple[str, str, str, dict[str, float]]]) -> StateReports:
+        def column(name: str, scale: float = 1.0) -> list[float]:
+            return [t[3][name] * scale for t in tracks]
+
+        return StateReports.from_columns(
+            time_s=column("time_s"),
+            ids=[f"{t[0]}:{t[1]}" for t in tracks],
+            lat_deg=column("latitude"),
+            lon_deg=column("longitude"),
+            alt_m=column("altitude", FT_M),
+            gs_mps=column("groundspeed", NM_M / 3600),
+            track_deg=column("track"),
+            vs_mps=column("vertical_rate", FT_M / 60),
+            callsign=[t[2] for t in tracks],
+            party=[t[0] for t in tracks],
+        )
+
+    # -- the sweep --------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """One sweep at the coordinator's now; returns how many events it wrote."""
+        now = self.coordinator.clock()
+        with self._lock:
+            tracks = [(t.party, t.icao24, t.callsign, t.row) for t in self._tracks.values()]
+            stale = [k for k, t in self._tracks.items() if now.timestamp() - t.row["time_s"] > 3600]
+            for key in stale:
+                del self._tracks[key]
+        snapshot, _ = latest(self._reports(tracks), at_s=now.timestamp(), max_age_s=self.max_age_s)
+        update = self._tracker.update(self.profile.levels(snapshot), at_s=now.timestamp())
+        changes = [("raised", a) for a in update.raised] + [("updated", a) for a in update.changed]
+        changes += [("ended", a) for a in update.ended]
+        if not changes:
+            return 0
+        callsigns = {f"{p}:{i}": c for p, i, c, _ in tracks}
+        with self.coordinator.db.transaction() as conn:
+            for kind, alert in changes:
+                entry = self._open.setdefault(alert.alert_id, _Open(alert))
+                entry.alert = alert
+                audience = {_aircraft(alert.a)[0], _aircraft(alert.b)[0]} - set(entry.suppressed)
+                append_event(
+                    conn,
+                    kind=f"alert.{kind}",
+                    actor=None,
+                    audience=audience,
+                    payload={"alert": _alert_json(alert, callsigns, now)},
+                    at=now,
+                )
+                if kind == "ended":
+                    del self._open[alert.alert_id]
+        return len(changes)
+
+    def _close_orphans(self) -> None:
+        """End, in the log, alerts a previous run raised and never ended."""
+        with self.coordinator.db.read() as conn:
+            rows = conn.execute(
+                sa.select(events.c.kind, events.c.payload).where(events.c.kind.like("alert.%"))
+            ).all()
+        open_alerts: dict[int, dict[str, Any]] = {}
+        for kind, payload in rows:
+            alert = payload["alert"]
+            if kind == "alert.ended":
+                open_alerts.pop(alert["id"], None)
+            else:
+                open_alerts[alert["id"]] = alert
+        first_id = max((int(p["alert"]["id"]) for _, p in rows), default=0) + 1
+        self._tracker = AlertTracker(first_id=first_id)
+        if not open_alerts:
+            return
+        now = self.coordinator.clock()
+        with self.coordinator.db.transaction() as conn:
+            for alert in open_alerts.values():
+                ended = {**alert, "level": "NONE", "ended_at": _moment(now), "reason": "restart"}
+                append_event(
+                    conn,
+                    kind="alert.ended",
+                    actor=None,
+                    audience={alert["a"]["party"], alert["b"]["party"]},
+                    payload={"alert": ended},
+                    at=now,
+                )
+
+    # -- what a party sees ------------------------------------------------------------------
+
+    def alerts(self, party: str) -> list[dict[str, Any]]:
+        """Active alerts involving the party's aircraft."""
+        now = self.coordinator.clock()
+        with self._lock:
+            callsigns = {k: t.callsign for k, t in self._tracks.items()}
+            found = [
+                {
+                    **_alert_json(o.alert, callsigns, now),
+                    "acknowledged": party in o.acknowledged,
+                    "suppressed": o.suppressed.get(party),
+                }
+                for o in self._open.values()
+                if party in (_aircraft(o.alert.a)[0], _aircraft(o.alert.b)[0])
+            ]
+        return sorted(found, key=lambda a: (a["time_to_conflict_s"], a["id"]))
+
+    def traffic(self, party: str) -> list[dict[str, Any]]:
+        """The party's own aircraft, and others' while they are in an alert with one of its."""
+        now = self.coordinator.clock().timestamp()
+        with self._lock:
+            partners = set()
+            for o in self._open.values():
+                a, b = o.alert.a, o.alert.b
+                if _aircraft(a)[0] == party:
+                    partners.add(b)
+                if _aircraft(b)[0] == party:
+                    partners.add(a)
+            shown = [
+                t
+                for k, t in self._tracks.items()
+                if (t.party == party or k in partners) and now - t.row["time_s"] <= self.max_age_s
+            ]
+            return [
+                {
+                    "party": t.party,
+                    "icao24": t.icao24,
+                    "callsign": t.callsign,
+                    "timestamp": _moment_s(t.row["time_s"]),
+                    **{name: t.row[name] for name in _NUMBERS},
+                }
+                for t in sorted(shown, key=lambda t: (t.party, t.icao24))
+            ]
+
+    def respond(self, party: str, alert_id: int, action: str, reason: str | None) -> Reply:
+        """Acknowledge or suppress an alert for the party's own aircraft (a reason is needed
+        to suppress); both are events."""
+        with self._lock:
+            entry = self._open.get(alert_id)
+            parties = (
+                set()
+                if entry is None
+                else {_aircraft(entry.alert.a)[0], _aircraft(entry.alert.b)[0]}
+            )
+            if entry is None or party not in parties:
+                raise UnknownEntity(f"no active alert {alert_id}")
+            if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_TEXT):
+                raise InvalidInput.one("$.reason", f"text of at most {MAX_TEXT} characters")
+            if action == "suppress":
+                if not (reason or "").strip():
+                    raise InvalidInput.one("$.reason", "a suppression needs a reason")
+                entry.suppressed[party] = str(reason)
+            else:
+                entry.acknowledged.add(party)
+        now = self.coordinator.clock()
+        with self.coordinator.db.transaction() as conn:
+            append_event(
+                conn,
+                kind=f"alert.{'suppressed' if action == 'suppress' else 'acknowledged'}",
+                actor=party,
+                audience=parties,
+                payload={"alert": {"id": alert_id}, "party": party, "reason": reason},
+                at=now,
+            )
+        return Reply(200, {"alert": {"id": alert_id}, "action": action, "reason": reason})
+
+
+def _index(path: str) -> str:
+    """``ids[3]`` → ``[3]`` (the state's position in the batch)."""
+    return path[path.index("[") :] if "[" in path else ""
+
+
+def _moment(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _moment_s(seconds: float) -> str:
+    return _moment(pd.Timestamp(seconds, unit="s", tz="UTC").to_pydatetime())
+
+
+def _alert_json(alert: Alert, callsigns: dict[str, str], now: datetime) -> dict[str, Any]:
+    def side(key: str) -> dict[str, str]:
+        party, icao24 = _aircraft(key)
+        return {"party": party, "icao24": icao24, "callsign": callsigns.get(key, "")}
+
+    return {
+        "id": alert.alert_id,
+        "a": side(alert.a),
+        "b": side(alert.b),
+        "level": alert.level.name,
+        "highest": alert.highest.name,
+        "time_to_conflict_s": round(alert.time_to_conflict_s, 3),
+        "time_to_cpa_s": round(alert.time_to_cpa_s, 3),
+        "h_now_m": round(alert.h_now_m, 1),
+        "v_now_m": round(alert.v_now_m, 1),
+        "h_min_m": round(alert.h_min_m, 1),
+        "v_min_m": round(alert.v_min_m, 1),
+        "started_at": _moment_s(alert.started_s),
+        "ended_at": None if alert.ended_s is None else _moment_s(alert.ended_s),
+    }

@@ -1,0 +1,174 @@
+"""Tracks in, alerts out: the live picture through the API (sweeps driven by the test)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from service_fixtures import Service, start_service
+from sharedsky.service.live import LivePicture
+from sharedsky.store import Database
+
+
+def stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def state(icao24: str, lon: float, track: float, at: datetime, **extra: Any) -> dict[str, Any]:
+    return {
+        "icao24": icao24,
+        "callsign": icao24.upper(),
+        "timestamp": stamp(at),
+        "latitude": 35.0,
+        "longitude": lon,
+        "altitude": 30000,
+        "groundspeed": 400,
+        "track": track,
+        "vertical_rate": 0,
+        **extra,
+    }
+
+
+def live(svc: Service) -> LivePicture:
+    picture: LivePicture = svc.client.app.state.live  # type: ignore[attr-defined]
+    return picture
+
+
+def post(svc: Service, party: str, *states: dict[str, Any]) -> Any:
+    return svc.client.post("/v1/tracks", json={"states": list(states)}, headers=svc.as_(party))
+
+
+def converge(svc: Service) -> None:
+    """RU and US aircraft head-on at FL300, ~50 km apart at 800 kt: a loss in about 100 s."""
+    now = svc.clock()
+    assert post(svc, "RU", state("ru1", 36.0, 90.0, now)).status_code == 202
+    assert post(svc, "US", state("us1", 36.55, 270.0, now)).status_code == 202
+
+
+def events(svc: Service, party: str) -> list[dict[str, Any]]:
+    return svc.client.get("/v1/events?stream=false", headers=svc.as_(party)).json()["events"]
+
+
+def test_converging_aircraft_raise_an_alert_for_both_parties_only(service: Service) -> None:
+    converge(service)
+    assert live(service).tick() == 1
+    for party in ("RU", "US"):
+        [alert] = service.client.get("/v1/alerts", headers=service.as_(party)).json()["alerts"]
+        assert alert["level"] == "CAUTION"
+        assert {alert["a"]["party"], alert["b"]["party"]} == {"RU", "US"}
+        assert 90 < alert["time_to_conflict_s"] < 110 and alert["h_min_m"] < 100
+        kinds = [e["kind"] for e in events(service, party) if e["kind"].startswith("alert")]
+        assert kinds == ["alert.raised"]
+    assert service.client.get("/v1/alerts", headers=service.as_("TR")).json()["alerts"] == []
+    assert not [e for e in events(service, "TR") if e["kind"].startswith("alert")]
+
+
+def test_alert_escalates_then_ends(service: Service) -> None:
+    converge(service)
+    live(service).tick()
+    moved = 400 * 1852 / 3600 * 45 / (111_320 * 0.8192)  # degrees of longitude in 45 s
+    service.clock.advance(45)
+    now = service.clock()
+    post(service, "RU", state("ru1", 36.0 + moved, 90.0, now))
+    post(service, "US", state("us1", 36.55 - moved, 270.0, now))
+    live(service).tick()
+    [alert] = service.client.get("/v1/alerts", headers=service.as_("RU")).json()["alerts"]
+    assert alert["level"] == "WARNING"
+    # The aircraft turn away, then the alert ends after its hold.
+    now = service.clock()
+    post(service, "RU", state("ru1", 36.2, 0.0, now, latitude=35.2))
+    post(service, "US", state("us1", 36.35, 180.0, now, latitude=34.8))
+    for _ in range(6):
+        live(service).tick()
+        service.clock.advance(1)
+    assert service.client.get("/v1/alerts", headers=service.as_("RU")).json()["alerts"] == []
+    kinds = [e["kind"] for e in events(service, "US") if e["kind"].startswith("alert")]
+    assert kinds == ["alert.raised", "alert.updated", "alert.ended"]
+
+
+def test_traffic_shows_others_only_while_in_an_alert(service: Service) -> None:
+    now = service.clock()
+    post(service, "RU", state("ru1", 36.0, 90.0, now))
+    post(service, "US", state("us1", 40.0, 90.0, now))  # far away
+    live(service).tick()
+    ru = service.client.get("/v1/traffic", headers=service.as_("RU")).json()["aircraft"]
+    assert [a["icao24"] for a in ru] == ["ru1"]
+    post(service, "US", state("us1", 36.55, 270.0, now))
+    live(service).tick()
+    ru = service.client.get("/v1/traffic", headers=service.as_("RU")).json()["aircraft"]
+    assert [(a["party"], a["icao24"]) for a in ru] == [("RU", "ru1"), ("US", "us1")]
+    tr = service.client.get("/v1/traffic", headers=service.as_("TR")).json()["aircraft"]
+    assert tr == []
+
+
+def test_acknowledge_and_suppress(service: Service) -> None:
+    converge(service)
+    live(service).tick()
+    [alert] = service.client.get("/v1/alerts", headers=service.as_("RU")).json()["alerts"]
+    base = f"/v1/alerts/{alert['id']}"
+    assert service.client.post(f"{base}/acknowledge", headers=service.as_("TR")).status_code == 404
+    assert service.client.post(f"{base}/acknowledge", headers=service.as_("RU")).status_code == 200
+    assert service.client.post(f"{base}/suppress", headers=service.as_("US")).status_code == 422
+    suppressed = service.client.post(
+        f"{base}/suppress", json={"reason": "visual contact"}, headers=service.as_("US")
+    )
+    assert suppressed.status_code == 200
+    [seen] = service.client.get("/v1/alerts", headers=service.as_("US")).json()["alerts"]
+    assert seen["suppressed"] == "visual contact"
+    kinds = [e["kind"] for e in events(service, "RU") if e["kind"].startswith("alert")]
+    assert kinds == ["alert.raised", "alert.acknowledged", "alert.suppressed"]
+    # US suppressed it: the escalation reaches RU only.
+    service.clock.advance(45)
+    moved = 400 * 1852 / 3600 * 45 / (111_320 * 0.8192)
+    post(service, "RU", state("ru1", 36.0 + moved, 90.0, service.clock()))
+    post(service, "US", state("us1", 36.55 - moved, 270.0, service.clock()))
+    live(service).tick()
+    assert [e["kind"] for e in events(service, "US")][-1] == "alert.suppressed"
+    assert [e["kind"] for e in events(service, "RU")][-1] == "alert.updated"
+    assert (
+        service.client.post("/v1/alerts/999/acknowledge", headers=service.as_("RU")).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"latitude": 95}, "$.states[0]"),
+        ({"altitude": "high"}, "$.states[0].altitude"),
+        ({"timestamp": "yesterday"}, "$.states[0].timestamp"),
+        ({"timestamp": "2030-01-01T00:00:00Z"}, "$.states[0].timestamp"),
+        ({"target": "x"}, "$.states[0].target"),
+        ({"icao24": ""}, "$.states[0].icao24"),
+    ],
+)
+def test_bad_tracks_are_refused_whole(service: Service, change: dict[str, Any], path: str) -> None:
+    good = state("ru1", 36.0, 90.0, service.clock())
+    reply = post(service, "RU", good, {**good, "icao24": "ru2", **change})
+    assert reply.status_code == 422, reply.text
+    assert any(e["path"].startswith(path.replace("[0]", "[1]")) for e in reply.json()["errors"])
+    live(service).tick()
+    assert service.client.get("/v1/traffic", headers=service.as_("RU")).json()["aircraft"] == []
+
+
+def test_empty_and_oversized_batches(service: Service) -> None:
+    assert (
+        service.client.post(
+            "/v1/tracks", json={"states": []}, headers=service.as_("RU")
+        ).status_code
+        == 422
+    )
+    assert service.client.post("/v1/tracks", json=[], headers=service.as_("RU")).status_code == 422
+
+
+def test_restart_ends_alerts_left_open(database: Database) -> None:
+    first = start_service(database, ["RU", "US"])
+    converge(first)
+    live(first).tick()
+    again = LivePicture(first.coordinator)  # a new server process on the same database
+    kinds = [e["kind"] for e in events(first, "RU") if e["kind"].startswith("alert")]
+    assert kinds == ["alert.raised", "alert.ended"]
+    assert events(first, "RU")[-1]["payload"]["alert"]["reason"] == "restart"
+    assert again.alerts("RU") == []
