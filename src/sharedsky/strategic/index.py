@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sharedsky.geo import FootprintGeometry
-from sharedsky.geo.ellipsoid import MEAN_RADIUS_M
+from sharedsky.geo.ellipsoid import A_M, E2, MEAN_RADIUS_M
 
 __all__ = ["LEVELS", "Box", "VolumeIndex", "box_of"]
 
@@ -33,6 +33,9 @@ LEVELS: tuple[float, ...] = tuple(0.125 * 2**level for level in range(12))
 """Cell sizes in degrees, from 0.125° (about 14 km) to 256° (the whole globe)."""
 
 _M_PER_DEG = math.pi * MEAN_RADIUS_M / 180.0
+# The shortest degree of latitude (the meridian's radius of curvature is least at the equator,
+# a(1 − e²)): growing a box by metres in latitude must use it, or equatorial boxes fall short.
+_M_PER_DEG_LAT_MIN = math.pi * A_M * (1.0 - E2) / 180.0
 _POLAR_LAT = 89.0
 
 
@@ -51,7 +54,7 @@ class Box:
         """This box grown by ``metres`` on every side (conservatively)."""
         if metres <= 0:
             return self
-        dlat = metres / _M_PER_DEG * 1.001
+        dlat = metres / _M_PER_DEG_LAT_MIN * 1.001
         south, north = max(-90.0, self.south - dlat), min(90.0, self.north + dlat)
         west, east = _lon_range(self.west, self.east, south, north, metres)
         return Box(west, east, south, north, self.ecef_min - metres, self.ecef_max + metres)

@@ -8,6 +8,15 @@ from sharedsky.tactical.alerts import (
     CylinderProfile,
     PairLevel,
 )
+from sharedsky.tactical.conformance import (
+    ActiveVolumes,
+    Conformance,
+    Deviation,
+    VolumeEntry,
+    VolumeEntryKind,
+    check_conformance,
+    predict_volume_entries,
+)
 from sharedsky.tactical.daidalus_alerting import (
     AlertingParameters,
     AlertingTable,
@@ -26,6 +35,7 @@ from sharedsky.tactical.sweep import (
 )
 
 __all__ = [
+    "ActiveVolumes",
     "AircraftStates",
     "Alert",
     "AlertLevel",
@@ -34,7 +44,9 @@ __all__ = [
     "AlertingParameters",
     "AlertingTable",
     "Conflicts",
+    "Conformance",
     "CylinderProfile",
+    "Deviation",
     "Encounter",
     "LevelFlight",
     "Losses",
@@ -44,8 +56,12 @@ __all__ = [
     "StateReports",
     "SweepResult",
     "SweepSettings",
+    "VolumeEntry",
+    "VolumeEntryKind",
     "alert_levels",
+    "check_conformance",
     "latest",
+    "predict_volume_entries",
     "replay",
     "sweep",
     "sweep_all_pairs",
