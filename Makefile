@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/data.txt
 setup: $(STAMP)
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: setup
 	$(BIN)/mypy
@@ -36,10 +36,12 @@ demo: setup
 
 bench: setup
 	$(BIN)/python bench/bench_strategic.py
+	$(BIN)/python bench/bench_tactical.py
+	$(BIN)/python bench/bench_borders.py
 
 format: setup
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist src/*.egg-info

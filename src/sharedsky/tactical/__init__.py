@@ -23,6 +23,14 @@ from sharedsky.tactical.daidalus_alerting import (
     Encounter,
     alert_levels,
 )
+from sharedsky.tactical.incursions import (
+    Airspaces,
+    BorderMonitor,
+    EntryBasis,
+    Incursion,
+    Incursions,
+    predict_incursions,
+)
 from sharedsky.tactical.separation import LevelFlight, Separation, SeparationPolicy
 from sharedsky.tactical.states import AircraftStates, StateReports, latest, replay
 from sharedsky.tactical.sweep import (
@@ -37,17 +45,22 @@ from sharedsky.tactical.sweep import (
 __all__ = [
     "ActiveVolumes",
     "AircraftStates",
+    "Airspaces",
     "Alert",
     "AlertLevel",
     "AlertTracker",
     "AlertUpdate",
     "AlertingParameters",
     "AlertingTable",
+    "BorderMonitor",
     "Conflicts",
     "Conformance",
     "CylinderProfile",
     "Deviation",
     "Encounter",
+    "EntryBasis",
+    "Incursion",
+    "Incursions",
     "LevelFlight",
     "Losses",
     "PairLevel",
@@ -61,6 +74,7 @@ __all__ = [
     "alert_levels",
     "check_conformance",
     "latest",
+    "predict_incursions",
     "predict_volume_entries",
     "replay",
     "sweep",
