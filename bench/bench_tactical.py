@@ -36,7 +36,6 @@ from pathlib import Path
 
 import numba
 import numpy as np
-import scipy
 from rich.console import Console
 from rich.table import Table
 
@@ -328,9 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.record and args.quick:
         parser.error("--record needs the full scenario (no --quick)")
     console = Console(width=None if sys.stdout.isatty() else 160)
-    info = common.machine(
-        f"numpy {np.__version__}, numba {numba.__version__}, scipy {scipy.__version__}"
-    )
+    info = common.machine(f"numpy {np.__version__}, numba {numba.__version__}")
     started = datetime.now(UTC)
     wall = time.perf_counter()
     warm_up()

@@ -24,12 +24,13 @@ Float ties: a pair whose closest horizontal approach equals ``hsep`` to within r
 quadratic's discriminant is ~0) or whose vertical distance equals ``vsep`` exactly may go either
 way; such pairs touch the minima without losing them, and tests keep away from them.
 
-The fast path never evaluates all pairs: the look-ahead is cut into slices, and in each slice a
-k-d tree (scipy) over ECEF position and altitude at the slice's middle returns the pairs that
-can be within reach during the slice, with a margin that bounds the difference between the 3-D
-chord and its projection (see :func:`_slice_radius`). Candidates are a superset of the
-conflicts; each is then evaluated exactly. :func:`evaluate_pairs` is the same exact kernel for
-any list of pairs, so an all-pairs sweep is one call away.
+The fast path never evaluates all pairs: the look-ahead is cut into slices, and in each slice
+a grid of ECEF cells at the slice's middle time (:mod:`sharedsky.tactical.sweep_kernel`,
+compiled) finds the pairs that can be within reach during the slice, with a margin that bounds
+the difference between the 3-D chord and its projection (see :func:`_slice_radius`).
+Candidates are a superset of the conflicts; each is then evaluated exactly.
+:func:`evaluate_pairs` is the same exact kernel, vectorized, for any list of pairs:
+:func:`sweep_all_pairs` uses it on every pair.
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def prepare(states: AircraftStates, settings: SweepSettings) -> PreparedStates:
 
 def _open_interval(s: Floats, v: Floats, limit: Floats) -> tuple[Floats, Floats]:
     """Times where ``|s + v·t| < limit`` for scalars per row (a vertical separation)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t1 = (-limit - s) / v
         t2 = (limit - s) / v
     lo = np.minimum(t1, t2)
@@ -375,8 +376,9 @@ def sweep(states: AircraftStates, settings: SweepSettings | None = None) -> Swee
         radius_v,
         workers=settings.workers,
     )
-    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
-    pairs, values, flags = pairs[order], values[order], flags[order]
+    # Sorted by pair, each pair once (rounding may let the kernel meet a pair twice).
+    _, first = np.unique(pairs[:, 0] * max(len(states), 1) + pairs[:, 1], return_index=True)
+    pairs, values, flags = pairs[first], values[first], flags[first]
     c = (flags & 1) != 0
     n = (flags & 2) != 0
     conflicts = Conflicts(

@@ -3,11 +3,13 @@
 The look-ahead is cut into slices. In each slice every aircraft is placed, at the slice's
 middle time, into a cubic ECEF cell whose side is the slice's search radius; a pair can only be
 in reach during the slice if its two cells touch (the 13 "later" neighbours of a cell and the
-cell itself, so each pair is met once per slice). A met pair is *within reach* when its
-per-axis ECEF distance and its altitude difference at the slice's middle are within the radii.
-A pair within reach in several slices is evaluated once, in the first: on meeting it in slice
-``k`` the kernel re-tests the same predicate (the same floating-point operations) for the
-slices before ``k``.
+cell itself, so each pair is met once per slice).
+A met pair is *within reach* when its ECEF distance and its altitude difference at the
+slice's middle are within the slice's radii (within reach implies touching cells). A pair within
+reach in several slices is evaluated once, in the first: the times at which a pair is within
+reach form one interval (a convex function of time below an affine one), so on meeting it in
+slice ``k`` the kernel re-tests only slice ``k − 1``, with the same floating-point operations.
+Rounding could still make a pair pass twice; the caller drops repeats.
 
 The exact pair test is written out in scalar form here; it is the same mathematics as the
 vectorized :func:`sharedsky.tactical.sweep.evaluate_pairs` (the tests compare them).
@@ -160,13 +162,14 @@ def _evaluate(
 
 
 def _within_reach(a: int, b: int, k: int, q: Floats, z: Floats) -> bool:
-    """The slice-``k`` predicate: per-axis scaled ECEF distance and altitude difference."""
-    return bool(
-        abs(z[k, a] - z[k, b]) <= 1.0
-        and abs(q[k, a, 0] - q[k, b, 0]) <= 1.0
-        and abs(q[k, a, 1] - q[k, b, 1]) <= 1.0
-        and abs(q[k, a, 2] - q[k, b, 2]) <= 1.0
-    )
+    """The slice-``k`` predicate, in the inner loop's operations: scaled ECEF distance and
+    altitude difference both at most 1."""
+    if abs(z[k, a] - z[k, b]) > 1.0:
+        return False
+    dx = q[k, a, 0] - q[k, b, 0]
+    dy = q[k, a, 1] - q[k, b, 1]
+    dw = q[k, a, 2] - q[k, b, 2]
+    return bool(dx * dx + dy * dy + dw * dw <= 1.0)
 
 
 def _scaled(
@@ -254,12 +257,12 @@ def _slice(
             lo = max(first[c], s + 1)
             hi = last[c]
             for m in range(lo, hi):
-                if (
-                    abs(za - qs[m, 0]) > 1.0
-                    or abs(xa - qs[m, 1]) > 1.0
-                    or abs(ya - qs[m, 2]) > 1.0
-                    or abs(wa - qs[m, 3]) > 1.0
-                ):
+                if abs(za - qs[m, 0]) > 1.0:
+                    continue
+                dx = xa - qs[m, 1]
+                dy = ya - qs[m, 2]
+                dw = wa - qs[m, 3]
+                if dx * dx + dy * dy + dw * dw > 1.0:
                     continue
                 b = order[m]
                 if k > 0 and _within_reach(a, b, k - 1, q, z):
