@@ -87,7 +87,10 @@ class Service:
 
 
 def start_service(
-    database: Database, parties: list[str], policy: ServicePolicy | None = None
+    database: Database,
+    parties: list[str],
+    policy: ServicePolicy | None = None,
+    airspace: dict[str, list[str]] | None = None,
 ) -> Service:
     clock = Clock()
     coordinator = Coordinator(database, clock=clock, policy=policy)
@@ -95,7 +98,9 @@ def start_service(
         _, admin = issue_token(conn, party_id=None, label="tests", at=clock())
     tokens = {}
     for party in parties:
-        coordinator.create_party({"id": party, "name": f"party {party}"})
+        coordinator.create_party(
+            {"id": party, "name": f"party {party}", "airspace": (airspace or {}).get(party, [])}
+        )
         tokens[party] = coordinator.issue_token(party, label="tests").body["token"]
     client = TestClient(create_app(coordinator), raise_server_exceptions=False)
     return Service(coordinator, client, clock, admin, tokens)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from service_fixtures import Service, start_service
+from sharedsky.geo.ellipsoid import WGS84 as GEOD
 from sharedsky.service.live import LivePicture
 from sharedsky.store import Database
 
@@ -172,3 +173,58 @@ def test_restart_ends_alerts_left_open(database: Database) -> None:
     assert kinds == ["alert.raised", "alert.ended"]
     assert events(first, "RU")[-1]["payload"]["alert"]["reason"] == "restart"
     assert again.alerts("RU") == []
+
+
+def test_border_warnings_before_and_during_an_incursion(database: Database) -> None:
+    """A RU aircraft flies from Aleppo towards Gaziantep, across the Syria–Turkey border,
+    then turns back: TR and RU are warned at each grade, with its time; US hears nothing."""
+    svc = start_service(database, ["RU", "US", "TR"], airspace={"TR": ["TUR"]})
+    lon, lat, track = 37.16, 36.20, 12.0
+    speed = 450 * 1852 / 3600
+    for step in range(40):
+        now = svc.clock()
+        if step == 14:
+            track = 192.0  # back to Syria
+        post(svc, "RU", state("ru9", lon, track, now, latitude=lat, groundspeed=450))
+        live(svc).tick()
+        svc.clock.advance(20)
+        lon, lat, _ = GEOD.fwd(lon, lat, track, speed * 20)
+    tr = [e for e in events(svc, "TR") if e["kind"].startswith("border")]
+    ru = [e for e in events(svc, "RU") if e["kind"].startswith("border")]
+    assert [e["seq"] for e in tr] == [e["seq"] for e in ru]  # both parties, the same record
+    grades = [(e["kind"], e["payload"]["grade"]) for e in tr]
+    assert grades == [
+        ("border.warning", "approaching"),
+        ("border.warning", "imminent"),
+        ("border.warning", "immediate"),
+        ("border.entered", "inside"),
+        ("border.clear", "clear"),
+    ]
+    first = tr[0]["payload"]
+    assert first["airspace"]["code"] == "TUR" and first["airspace"]["owners"] == ["TR"]
+    assert first["aircraft"] == {"party": "RU", "icao24": "ru9", "callsign": "RU9"}
+    assert 180 < first["time_to_entry_s"] <= 300
+    entered = tr[3]["payload"]
+    assert entered["inside"] and entered["depth_m"] >= 0 and entered["time_inside_s"] >= 0
+    assert not [e for e in events(svc, "US") if e["kind"].startswith("border")]
+
+
+def test_the_airspace_owner_sees_the_intruder_while_it_lasts(database: Database) -> None:
+    svc = start_service(database, ["RU", "TR"], airspace={"TR": ["TUR"]})
+    post(svc, "RU", state("ru9", 37.16, 12.0, svc.clock(), latitude=36.5))
+    live(svc).tick()
+    seen = svc.client.get("/v1/traffic", headers=svc.as_("TR")).json()["aircraft"]
+    assert [(a["party"], a["icao24"]) for a in seen] == [("RU", "ru9")]
+    # Heading away, far from the border: no longer shown.
+    post(svc, "RU", state("ru9", 37.16, 190.0, svc.clock(), latitude=35.0))
+    live(svc).tick()
+    assert svc.client.get("/v1/traffic", headers=svc.as_("TR")).json()["aircraft"] == []
+
+
+def test_parties_declare_real_countries(service: Service) -> None:
+    admin = {"Authorization": f"Bearer {service.admin}"}
+    bad = service.client.post(
+        "/v1/admin/parties", json={"id": "XX", "airspace": ["TUR", "Atlantis", 5]}, headers=admin
+    )
+    assert bad.status_code == 422
+    assert [e["path"] for e in bad.json()["errors"]] == ["$.airspace[1]", "$.airspace[2]"]

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sharedsky.errors import InvalidInput, Issue, SharedskyError, StaleVersion, UnknownEntity
 from sharedsky.io import parse_volume
 from sharedsky.model import Limits, Operation, OperationState, Volume4D, rfc3339
+from sharedsky.service.airspace_watch import countries
 from sharedsky.store.database import Database
 from sharedsky.store.events import append_event
 from sharedsky.store.idempotency import recall, remember
@@ -142,6 +143,8 @@ class Coordinator:
         self.clock = clock
         self.policy = policy or ServicePolicy()
         self._lock = threading.RLock()
+        self.parties_version = 0
+        """Counts party changes, so that what depends on the parties can rebuild."""
         self.engine = StrategicEngine(
             buffers=self.policy.buffers,
             priority=PriorityRule(equal_priority_allowed=self.policy.equal_priority_allowed),
@@ -653,8 +656,9 @@ class Coordinator:
     # -- parties (administration) -----------------------------------------------------------
 
     def create_party(self, data: Any) -> Reply:
-        """A new party: id, display name, sovereign or home airspace (ISO 3166 codes or
-        GeoJSON polygons), separation minima and buffers (metres, seconds)."""
+        """A new party: id, display name, sovereign or home airspace (ISO 3166 country codes,
+        alpha-3 or numeric, or Natural Earth names), separation minima and buffers (metres,
+        seconds)."""
 
         def work(conn: Connection, now: datetime) -> tuple[Reply, Callable[[], None]]:
             if not isinstance(data, dict):
@@ -670,10 +674,17 @@ class Coordinator:
             if not isinstance(name, str) or not 0 < len(name) <= 200:
                 issues.append(Issue("$.name", "a name of 1 to 200 characters"))
             airspace = data.get("airspace", [])
-            if not isinstance(airspace, list) or not all(
-                isinstance(a, str | dict) for a in airspace
-            ):
-                issues.append(Issue("$.airspace", "a list of country codes or GeoJSON polygons"))
+            if not isinstance(airspace, list) or len(airspace) > 50:
+                issues.append(Issue("$.airspace", "a list of at most 50 country codes"))
+            else:
+                for k, key in enumerate(airspace):
+                    if not isinstance(key, str):
+                        issues.append(Issue(f"$.airspace[{k}]", "a country code (ISO 3166-1)"))
+                        continue
+                    try:
+                        countries().find(key)
+                    except UnknownEntity:
+                        issues.append(Issue(f"$.airspace[{k}]", f"no country {key!r}"))
             minima = _numbers(data.get("minima", {}), {"hsep_m", "vsep_m"}, "$.minima", issues)
             buffers = _numbers(
                 data.get("buffers", {}), {"lateral_m", "vertical_m", "time_s"}, "$.buffers", issues
@@ -704,7 +715,12 @@ class Coordinator:
                 payload={"party": view},
                 at=now,
             )
-            return Reply(201, {"party": view}), lambda: self._parties.add(created.id)
+
+            def apply() -> None:
+                self._parties.add(created.id)
+                self.parties_version += 1
+
+            return Reply(201, {"party": view}), apply
 
         return self._write(ADMIN, None, work)
 

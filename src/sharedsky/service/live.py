@@ -7,6 +7,9 @@ two parties' aircraft never merge. :meth:`LivePicture.tick` sweeps the newest st
 aircraft, extrapolated to now, with the cylinder profile, and writes each alert raised, changed
 or ended as an event for the parties of both aircraft, in one transaction.
 
+Border warnings (:mod:`sharedsky.service.airspace_watch`) come from the same snapshot, for the
+airspaces parties declared as their own.
+
 Track states are sensor data replaced every second, so only the newest per aircraft is kept,
 in memory; what matters afterwards (every alert and its times) is in the event log. Alerts
 left open by a stopped server are ended, with that reason, when the next one starts.
@@ -26,8 +29,10 @@ import sqlalchemy as sa
 
 from sharedsky.errors import InvalidInput, Issue, UnknownEntity
 from sharedsky.io.state_vectors import parse_time_s
+from sharedsky.service.airspace_watch import AirspaceWatch, countries
 from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
 from sharedsky.store.events import append_event
+from sharedsky.store.parties import list_parties
 from sharedsky.store.schema import events
 from sharedsky.tactical import Alert, AlertTracker, CylinderProfile, StateReports, latest
 from sharedsky.units import FT_M, NM_M
@@ -86,6 +91,8 @@ class LivePicture:
         self._tracks: dict[str, _Track] = {}
         self._tracker = AlertTracker()
         self._open: dict[int, _Open] = {}
+        self._watch: AirspaceWatch | None = None
+        self._watch_version = -1
         self._close_orphans()
 
     # -- tracks in --------------------------------------------------------------------------
@@ -182,10 +189,21 @@ class LivePicture:
         update = self._tracker.update(self.profile.levels(snapshot), at_s=now.timestamp())
         changes = [("raised", a) for a in update.raised] + [("updated", a) for a in update.changed]
         changes += [("ended", a) for a in update.ended]
-        if not changes:
-            return 0
         callsigns = {f"{p}:{i}": c for p, i, c, _ in tracks}
+        watch = self._airspace_watch()
+        warnings = [] if watch is None else watch.update(snapshot, callsigns)
+        if not changes and not warnings:
+            return 0
         with self.coordinator.db.transaction() as conn:
+            for warning in warnings:
+                append_event(
+                    conn,
+                    kind=warning.kind,
+                    actor=None,
+                    audience=warning.audience,
+                    payload=warning.payload,
+                    at=now,
+                )
             for kind, alert in changes:
                 entry = self._open.setdefault(alert.alert_id, _Open(alert))
                 entry.alert = alert
@@ -200,7 +218,18 @@ class LivePicture:
                 )
                 if kind == "ended":
                     del self._open[alert.alert_id]
-        return len(changes)
+        return len(changes) + len(warnings)
+
+    def _airspace_watch(self) -> AirspaceWatch | None:
+        """The border watch for the parties as they are now (rebuilt when they change)."""
+        version = self.coordinator.parties_version
+        if version != self._watch_version:
+            with self.coordinator.db.read() as conn:
+                owners = {p.id: [str(a) for a in p.airspace] for p in list_parties(conn)}
+            owners = {party: keys for party, keys in owners.items() if keys}
+            self._watch = AirspaceWatch(countries(), owners) if owners else None
+            self._watch_version = version
+        return self._watch
 
     def _close_orphans(self) -> None:
         """End, in the log, alerts a previous run raised and never ended."""
@@ -251,10 +280,12 @@ class LivePicture:
         return sorted(found, key=lambda a: (a["time_to_conflict_s"], a["id"]))
 
     def traffic(self, party: str) -> list[dict[str, Any]]:
-        """The party's own aircraft, and others' while they are in an alert with one of its."""
+        """The party's own aircraft, and others' while they are in an alert with one of its or
+        inside or predicted to enter its airspace."""
         now = self.coordinator.clock().timestamp()
+        watched = set() if self._watch is None else self._watch.visible_to(party)
         with self._lock:
-            partners = set()
+            partners = set(watched)
             for o in self._open.values():
                 a, b = o.alert.a, o.alert.b
                 if _aircraft(a)[0] == party:
