@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 
-from service_fixtures import Service, operation, volume
+from service_fixtures import Service, operation, start_service, volume
 from sharedsky.service import Coordinator, create_app
 from sharedsky.store import Database
 from sharedsky.store.schema import metadata
@@ -387,3 +387,21 @@ def test_unknown_routes_and_methods_are_problems(service: Service) -> None:
         ).status_code
         == 422
     )
+
+
+def test_operations_entering_a_partys_airspace_notify_it(database: Database) -> None:
+    svc = start_service(database, ["RU", "US", "TR"], airspace={"TR": ["TUR"]})
+    inside = svc.put("RU", "kilis", operation(lon=37.12, lat=36.72, radius="3NM"))
+    [notice] = inside.json()["notices"]
+    assert (notice["recipient"], notice["reasons"]) == ("TR", ["airspace"])
+    # Over Aleppo, ~50 km south of the border: Turkey is not concerned.
+    away = svc.put("RU", "aleppo", operation(lon=37.16, lat=36.20, radius="5NM"))
+    assert away.json()["notices"] == []
+    # Centred in Syria but reaching across the border.
+    reach = svc.put("RU", "reach", operation(lon=37.16, lat=36.55, radius="15NM"))
+    assert [n["recipient"] for n in reach.json()["notices"]] == ["TR"]
+    seen = svc.client.get("/v1/operations", headers=svc.as_("TR")).json()["operations"]
+    assert sorted(o["id"] for o in seen) == ["kilis", "reach"]
+    assert svc.client.get("/v1/operations", headers=svc.as_("US")).json()["operations"] == []
+    # A party's own airspace never notifies itself.
+    assert svc.put("TR", "home", operation(lon=32.85, lat=39.93)).json()["notices"] == []

@@ -26,6 +26,7 @@ from sharedsky.errors import InvalidInput, Issue, SharedskyError, StaleVersion, 
 from sharedsky.io import parse_volume
 from sharedsky.model import Limits, Operation, OperationState, Volume4D, rfc3339
 from sharedsky.service.airspace_watch import countries
+from sharedsky.service.sovereignty import Sovereignty
 from sharedsky.store.database import Database
 from sharedsky.store.events import append_event
 from sharedsky.store.idempotency import recall, remember
@@ -145,6 +146,7 @@ class Coordinator:
         self._lock = threading.RLock()
         self.parties_version = 0
         """Counts party changes, so that what depends on the parties can rebuild."""
+        self._sovereign: tuple[int, Sovereignty] | None = None
         self.engine = StrategicEngine(
             buffers=self.policy.buffers,
             priority=PriorityRule(equal_priority_allowed=self.policy.equal_priority_allowed),
@@ -407,6 +409,8 @@ class Coordinator:
         for c in areas.conflicts:
             if c.b_party != party:
                 reasons.setdefault(c.b_party, set()).add("subscription")
+        for owner in self._sovereignty(conn).parties_entered(operation):
+            reasons.setdefault(owner, set()).add("airspace")
         _, op_id = _split(operation.id)
         # Parties told of an earlier version hear of this one too, even if it now clears them.
         for notice in list_notices(conn, party, direction="sent"):
@@ -554,6 +558,14 @@ class Coordinator:
                                 self.engine.get(c.b), self.engine.version(c.b)
                             )
         return own + [others[k] for k in sorted(others)]
+
+    def _sovereignty(self, conn: Connection) -> Sovereignty:
+        """The parties' declared countries (rebuilt when the parties change)."""
+        if self._sovereign is None or self._sovereign[0] != self.parties_version:
+            owners = {p.id: p.airspace for p in list_parties(conn) if p.airspace}
+            table = Sovereignty.of(countries(), owners) if owners else Sovereignty()
+            self._sovereign = (self.parties_version, table)
+        return self._sovereign[1]
 
     # -- notices ----------------------------------------------------------------------------
 
