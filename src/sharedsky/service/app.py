@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Path as FastPath
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -62,6 +63,7 @@ def _admin(who: Annotated[str, Depends(_principal)]) -> str:
 
 
 Party = Annotated[str, Depends(_party)]
+RowId = Annotated[int, FastPath(ge=1, le=2**62, description="A numeric id.")]
 Admin = Annotated[str, Depends(_admin)]
 
 
@@ -249,7 +251,9 @@ def create_app(
     ) -> dict[str, Any]:
         return {"notices": coordinator.notices(who, direction)}
 
-    async def answer(notice_id: int, request: Request, who: str, status: NoticeStatus) -> Response:
+    async def answer(
+        notice_id: RowId, request: Request, who: str, status: NoticeStatus
+    ) -> Response:
         raw = await request.body()
         reason = None
         idem = None
@@ -271,15 +275,15 @@ def create_app(
         return load_json(raw), digest
 
     @app.post("/v1/notices/{notice_id}/acknowledge", tags=["notices"])
-    async def acknowledge(notice_id: int, request: Request, who: Party) -> Response:
+    async def acknowledge(notice_id: RowId, request: Request, who: Party) -> Response:
         return await answer(notice_id, request, who, NoticeStatus.ACKNOWLEDGED)
 
     @app.post("/v1/notices/{notice_id}/accept", tags=["notices"])
-    async def accept(notice_id: int, request: Request, who: Party) -> Response:
+    async def accept(notice_id: RowId, request: Request, who: Party) -> Response:
         return await answer(notice_id, request, who, NoticeStatus.ACCEPTED)
 
     @app.post("/v1/notices/{notice_id}/object", tags=["notices"])
-    async def object_(notice_id: int, request: Request, who: Party) -> Response:
+    async def object_(notice_id: RowId, request: Request, who: Party) -> Response:
         return await answer(notice_id, request, who, NoticeStatus.OBJECTED)
 
     # -- subscriptions ----------------------------------------------------------------------
@@ -299,7 +303,7 @@ def create_app(
         return {"subscriptions": coordinator.subscriptions(who)}
 
     @app.delete("/v1/subscriptions/{sub_id}", tags=["subscriptions"])
-    async def unsubscribe(sub_id: int, who: Party) -> Response:
+    async def unsubscribe(sub_id: RowId, who: Party) -> Response:
         return await run(lambda: coordinator.unsubscribe(who, sub_id))
 
     # -- hotline ----------------------------------------------------------------------------
@@ -319,7 +323,7 @@ def create_app(
         return {"messages": coordinator.thread(who, with_)}
 
     @app.post("/v1/messages/{message_id}/read", tags=["hotline"])
-    async def read_message(message_id: int, who: Party) -> Response:
+    async def read_message(message_id: RowId, who: Party) -> Response:
         return await run(lambda: coordinator.read_message(who, message_id))
 
     # -- the live picture -------------------------------------------------------------------
@@ -340,7 +344,7 @@ def create_app(
         """The party's aircraft, and others' while in an alert with one of them."""
         return {"aircraft": picture.traffic(who)}
 
-    async def respond(alert_id: int, request: Request, who: str, action: str) -> Response:
+    async def respond(alert_id: RowId, request: Request, who: str, action: str) -> Response:
         raw = await request.body()
         reason = None
         if raw:
@@ -351,11 +355,11 @@ def create_app(
         return await run(lambda: picture.respond(who, alert_id, action, reason))
 
     @app.post("/v1/alerts/{alert_id}/acknowledge", tags=["live"])
-    async def acknowledge_alert(alert_id: int, request: Request, who: Party) -> Response:
+    async def acknowledge_alert(alert_id: RowId, request: Request, who: Party) -> Response:
         return await respond(alert_id, request, who, "acknowledge")
 
     @app.post("/v1/alerts/{alert_id}/suppress", tags=["live"])
-    async def suppress_alert(alert_id: int, request: Request, who: Party) -> Response:
+    async def suppress_alert(alert_id: RowId, request: Request, who: Party) -> Response:
         return await respond(alert_id, request, who, "suppress")
 
     # -- the event stream -------------------------------------------------------------------
@@ -364,14 +368,16 @@ def create_app(
     async def events(
         request: Request,
         who: Party,
-        after: Annotated[int | None, Query(ge=0, description="Resume after this event.")] = None,
+        after: Annotated[
+            int | None, Query(ge=0, le=2**62, description="Resume after this event.")
+        ] = None,
         last_event_id: Annotated[str | None, Header()] = None,
         stream: Annotated[bool, Query(description="false: one JSON page instead.")] = True,
     ) -> Response:
         """Server-Sent Events of what the party may see, resumable with ``Last-Event-ID``."""
         start = after
         if start is None and last_event_id is not None:
-            if not last_event_id.strip().isdigit():
+            if not last_event_id.strip().isdigit() or len(last_event_id.strip()) > 18:
                 raise InvalidInput.one("Last-Event-ID", "an event id is a number")
             start = int(last_event_id)
         cursor = start or 0
