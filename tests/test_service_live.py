@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service_fixtures import Service, start_service
+from service_fixtures import Service, operation, start_service
 from sharedsky.geo.ellipsoid import WGS84 as GEOD
 from sharedsky.service.live import LivePicture
 from sharedsky.store import Database
@@ -228,3 +228,32 @@ def test_parties_declare_real_countries(service: Service) -> None:
     )
     assert bad.status_code == 422
     assert [e["path"] for e in bad.json()["errors"]] == ["$.airspace[1]", "$.airspace[2]"]
+
+
+def test_volume_entry_and_conformance_warnings(service: Service) -> None:
+    svc = service
+    body = {**operation(start_h=-0.5, lower="FL100", upper="FL300"), "state": "activated"}
+    assert svc.put("RU", "cap", body).status_code == 201
+    now = svc.clock()
+    # A US aircraft at FL200 heading for RU's volume (10 NM around 36.7E 34.7N), ~9 km out.
+    post(svc, "US", state("us5", 36.4, 90.0, now, latitude=34.7, altitude=20000))
+    # A RU aircraft outside every active RU volume.
+    post(svc, "RU", state("ru5", 35.5, 90.0, now, latitude=34.0, altitude=20000))
+    live(svc).tick()
+    us = [e for e in events(svc, "US") if e["kind"].startswith(("volume", "conformance"))]
+    ru = [e for e in events(svc, "RU") if e["kind"].startswith(("volume", "conformance"))]
+    assert [e["kind"] for e in us] == ["volume.warning"]
+    assert us[0]["payload"]["operation"] == {"party": "RU", "id": "cap", "volume": 0}
+    assert 0 < us[0]["payload"]["time_to_entry_s"] < 120
+    assert sorted(e["kind"] for e in ru) == ["conformance.lost", "volume.warning"]
+    lost = next(e for e in ru if e["kind"] == "conformance.lost")["payload"]
+    assert lost["aircraft"]["icao24"] == "ru5" and lost["deviations"] == ["lateral"]
+    assert not [e for e in events(svc, "TR") if e["kind"].startswith(("volume", "conformance"))]
+    # The RU aircraft moves into its volume; the US one is inside RU's volume.
+    svc.clock.advance(5)
+    now = svc.clock()
+    post(svc, "RU", state("ru5", 36.7, 90.0, now, latitude=34.7, altitude=20000))
+    post(svc, "US", state("us5", 36.7, 90.0, now, latitude=34.75, altitude=22000))
+    live(svc).tick()
+    kinds = [e["kind"] for e in events(svc, "RU")][-2:]
+    assert sorted(kinds) == ["conformance.restored", "volume.entered"]

@@ -147,6 +147,8 @@ class Coordinator:
         self.parties_version = 0
         """Counts party changes, so that what depends on the parties can rebuild."""
         self._sovereign: tuple[int, Sovereignty] | None = None
+        self.operations_version = 0
+        """Counts operation changes (what watches the active volumes rebuilds on it)."""
         self.engine = StrategicEngine(
             buffers=self.policy.buffers,
             priority=PriorityRule(equal_priority_allowed=self.policy.equal_priority_allowed),
@@ -182,6 +184,11 @@ class Coordinator:
     def _area(sub: Subscription) -> Operation:
         volume = Volume4D.parse(sub.volume, limits=Limits(max_footprint_area_km2=math.inf))
         return Operation(id=f"{sub.party}/#{sub.id}", party=sub.party, volumes=(volume,))
+
+    def operations(self) -> list[Operation]:
+        """Every live operation now (ids ``party/id``), a consistent copy."""
+        with self._lock:
+            return list(self.engine)
 
     def knows_party(self, party: str, conn: Connection | None = None) -> bool:
         if party not in self._parties:
@@ -392,6 +399,7 @@ class Coordinator:
                     self.engine.replace(operation)
                 else:
                     self.engine.add(operation)
+                self.operations_version += 1
 
             return reply, apply
 
@@ -507,6 +515,7 @@ class Coordinator:
 
             def apply() -> None:
                 self.engine.remove(_key(party, op_id))
+                self.operations_version += 1
 
             return Reply(200, {"party": party, "id": op_id, "version": version}), apply
 

@@ -8,7 +8,8 @@ aircraft, extrapolated to now, with the cylinder profile, and writes each alert 
 or ended as an event for the parties of both aircraft, in one transaction.
 
 Border warnings (:mod:`sharedsky.service.airspace_watch`) come from the same snapshot, for the
-airspaces parties declared as their own.
+airspaces parties declared as their own, and so do volume entries and nonconformance
+(:mod:`sharedsky.service.volume_watch`).
 
 Track states are sensor data replaced every second, so only the newest per aircraft is kept,
 in memory; what matters afterwards (every alert and its times) is in the event log. Alerts
@@ -31,6 +32,7 @@ from sharedsky.errors import InvalidInput, Issue, UnknownEntity
 from sharedsky.io.state_vectors import parse_time_s
 from sharedsky.service.airspace_watch import AirspaceWatch, countries
 from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
+from sharedsky.service.volume_watch import VolumeWatch
 from sharedsky.store.events import append_event
 from sharedsky.store.parties import list_parties
 from sharedsky.store.schema import events
@@ -93,6 +95,8 @@ class LivePicture:
         self._open: dict[int, _Open] = {}
         self._watch: AirspaceWatch | None = None
         self._watch_version = -1
+        self._volumes: VolumeWatch | None = None
+        self._volumes_version = -1
         self._close_orphans()
 
     # -- tracks in --------------------------------------------------------------------------
@@ -192,6 +196,7 @@ class LivePicture:
         callsigns = {f"{p}:{i}": c for p, i, c, _ in tracks}
         watch = self._airspace_watch()
         warnings = [] if watch is None else watch.update(snapshot, callsigns)
+        warnings += self._volume_watch().update(snapshot, callsigns)
         if not changes and not warnings:
             return 0
         with self.coordinator.db.transaction() as conn:
@@ -219,6 +224,16 @@ class LivePicture:
                 if kind == "ended":
                     del self._open[alert.alert_id]
         return len(changes) + len(warnings)
+
+    def _volume_watch(self) -> VolumeWatch:
+        """The volume watch for the operations as they are now (rebuilt when they change)."""
+        version = self.coordinator.operations_version
+        if self._volumes is None or version != self._volumes_version:
+            fresh = VolumeWatch(self.coordinator.operations())
+            if self._volumes is not None:
+                fresh.carry(self._volumes)
+            self._volumes, self._volumes_version = fresh, version
+        return self._volumes
 
     def _airspace_watch(self) -> AirspaceWatch | None:
         """The border watch for the parties as they are now (rebuilt when they change)."""
