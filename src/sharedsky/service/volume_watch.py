@@ -14,6 +14,8 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
+
 from sharedsky.model import Operation
 from sharedsky.service.airspace_watch import Warning
 from sharedsky.tactical import (
@@ -74,7 +76,7 @@ class VolumeWatch:
             warnings.append(self._entry("volume.clear", self._entries.pop(key), callsigns))
         self._entries = found
 
-        mine = states.take([str(p) in self._flying for p in states.party])
+        mine = states.take(np.isin(states.party, sorted(self._flying)))
         judged = {c.aircraft: c for c in check_conformance(mine, self.volumes)} if len(mine) else {}
         outside = {a: c for a, c in judged.items() if not c.conforming}
         for aircraft, record in outside.items():
