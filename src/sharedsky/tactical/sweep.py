@@ -347,14 +347,12 @@ def _slices(prep: PreparedStates, lookahead_s: float) -> tuple[Floats, Floats, F
 def sweep(states: AircraftStates, settings: SweepSettings | None = None) -> SweepResult:
     """Every pair in conflict within the look-ahead and every pair in loss now.
 
-        >>> from sharedsky.tactical.states import AircraftStates
-    from sharedsky.tactical.sweep_kernel import grid_sweep
-        >>> head_on = AircraftStates.from_columns(time_s=0.0, ids=["a", "b"],
-        ...     lat_deg=[0.0, 0.0], lon_deg=[0.0, 0.5], alt_m=[10_000.0, 10_000.0],
-        ...     gs_mps=[200.0, 200.0], track_deg=[90.0, 270.0], vs_mps=[0.0, 0.0])
-        >>> found = sweep(head_on).conflicts
-        >>> round(float(found.t_in[0]), 1), round(float(found.tcpa[0]), 1)
-        (116.0, 139.2)
+    >>> head_on = AircraftStates.from_columns(time_s=0.0, ids=["a", "b"],
+    ...     lat_deg=[0.0, 0.0], lon_deg=[0.0, 0.5], alt_m=[10_000.0, 10_000.0],
+    ...     gs_mps=[200.0, 200.0], track_deg=[90.0, 270.0], vs_mps=[0.0, 0.0])
+    >>> found = sweep(head_on).conflicts
+    >>> round(float(found.t_in[0]), 1), round(float(found.tcpa[0]), 1)
+    (116.0, 139.2)
     """
     settings = settings or SweepSettings()
     prep = prepare(states, settings)
