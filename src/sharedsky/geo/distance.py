@@ -36,9 +36,10 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from sharedsky.geo.ellipsoid import WGS84, lonlat_from_ecef
+from sharedsky.geo.ellipsoid import A_M, B_M, WGS84, lonlat_from_ecef
 from sharedsky.geo.footprint import CoreKind, FootprintGeometry
 from sharedsky.geo.gnomonic import GnomonicFrame, max_stretch
+from sharedsky.geo.kernels import angles_to_core
 
 __all__ = ["core_distance_m", "lateral_gap_m", "lateral_gaps_m"]
 
@@ -65,10 +66,79 @@ def lateral_gaps_m(
         return out
     frame = a.frame()
     core_a = a.in_frame(frame)
-    cores = cores_in_frame(others, frame)
-    plane = np.asarray(shapely.distance(core_a, cores), dtype=np.float64)
     centres = np.array([b.centre for b in others])
     spread = np.array([b.angular_radius_rad for b in others])
+    # The prefilter pays for itself only over many footprints, and for a point core it
+    # would repeat the caps' test that callers such as the engine have already made.
+    if n >= _REACH_MIN_BATCH and a.core is not CoreKind.POINT:
+        kept = np.flatnonzero(_within_reach(a, frame, core_a, centres, spread, limits))
+    else:
+        kept = np.arange(n)
+    if len(kept):
+        out[kept] = _gaps(
+            a,
+            frame,
+            core_a,
+            [others[int(i)] for i in kept],
+            limits[kept],
+            centres[kept],
+            spread[kept],
+        )
+    return out
+
+
+_REACH_MIN_BATCH = 16
+_SLACK_RAD = 1e-9
+"""Rounding allowance (6 mm) of the angles :func:`_within_reach` compares."""
+
+
+def _within_reach(
+    a: FootprintGeometry,
+    frame: GnomonicFrame,
+    core_a: shapely.Geometry,
+    centres: Array,
+    spread: Array,
+    limits: Array,
+) -> npt.NDArray[np.bool_]:
+    """False where a footprint, known by its bounding cap, is certainly at least its limit
+    from ``a``: the cap is further from ``a``'s core than ``a``'s radius and the limit allow
+    (points at a geocentric angle θ are at least 2·b·sin(θ/2) apart on the ellipsoid). Much
+    finer than the two footprints' caps for long corridors and large polygons."""
+    limit_rad = 2 * np.arcsin(np.clip(limits / (2 * B_M), 0.0, 1.0))
+    enough = spread + a.radius_m / (B_M * B_M / A_M) + 1e-7 + limit_rad + _SLACK_RAD
+    units = a.xyz / np.linalg.norm(a.xyz, axis=1)[:, None]
+    angles = angles_to_core(
+        units,
+        np.array(a.starts, dtype=np.int64),
+        np.array(a.ring_lengths, dtype=np.int64),
+        centres,
+        enough,
+    )
+    near = np.asarray(angles <= enough, dtype=np.bool_)
+    if a.core is CoreKind.AREA:
+        # A cap centred inside the area is near it whatever the distance to its rings; the
+        # frame shows every centre in the area's hemisphere (others are kept).
+        far = np.flatnonzero(~near)
+        facing = far[centres[far] @ a.centre > 0.0]
+        xy = frame.project(centres[facing])
+        near[far] = True
+        near[facing] = shapely.intersects_xy(core_a, xy[:, 0], xy[:, 1])
+    return near
+
+
+def _gaps(
+    a: FootprintGeometry,
+    frame: GnomonicFrame,
+    core_a: shapely.Geometry,
+    others: Sequence[FootprintGeometry],
+    limits: Array,
+    centres: Array,
+    spread: Array,
+) -> Array:
+    """:func:`lateral_gaps_m` for footprints not known to be out of reach."""
+    out = np.full(len(others), np.inf)
+    cores = cores_in_frame(others, frame)
+    plane = np.asarray(shapely.distance(core_a, cores), dtype=np.float64)
     cosine = np.clip(centres @ a.centre, -1.0, 1.0)
     reach = np.maximum(np.arccos(cosine) + spread + 1e-6, a.angular_radius_rad)
     radii = np.array([b.radius_m for b in others]) + a.radius_m
@@ -208,12 +278,22 @@ def _reach(
     """For each point or line in ``movers``, the depth of its deepest vertex inside the area
     paired with it (``areas`` one area for all when ``single``)."""
     coords, owner = shapely.get_coordinates(movers, return_index=True)
-    target = np.full(len(coords), areas, dtype=object) if single else np.asarray(areas)[owner]
-    inside = shapely.contains_xy(target, coords[:, 0], coords[:, 1])
+    x, y = coords[:, 0], coords[:, 1]
+    # A vertex outside its area's bounding box is not inside it: only the rest are tested, and
+    # each area's boundary is built once, not once per vertex.
+    box = shapely.bounds(areas)
+    if not single:
+        box = box[owner]
+    maybe = np.flatnonzero(
+        (x >= box[..., 0]) & (x <= box[..., 2]) & (y >= box[..., 1]) & (y <= box[..., 3])
+    )
+    target = areas if single else np.asarray(areas)[owner[maybe]]
+    inside = maybe[shapely.contains_xy(target, x[maybe], y[maybe])]
     depth = np.zeros(len(coords))
-    if inside.any():
+    if len(inside):
+        boundary = shapely.boundary(areas)
         depth[inside] = shapely.distance(
-            shapely.points(coords[inside]), shapely.boundary(target[inside])
+            shapely.points(coords[inside]), boundary if single else boundary[owner[inside]]
         )
     out = np.zeros(len(movers))
     np.maximum.at(out, owner, depth)
