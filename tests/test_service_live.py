@@ -257,3 +257,29 @@ def test_volume_entry_and_conformance_warnings(service: Service) -> None:
     live(svc).tick()
     kinds = [e["kind"] for e in events(svc, "RU")][-2:]
     assert sorted(kinds) == ["conformance.restored", "volume.entered"]
+
+
+def test_unanswered_notices_escalate_once(service: Service) -> None:
+    service.put("RU", "a", operation(priority=1))
+    [notice] = service.put("US", "b", operation(priority=5, start_h=3)).json()["notices"]
+    service.clock.advance(600)
+    live(service).tick()
+    assert not [e for e in events(service, "RU") if e["kind"] == "notice.escalated"]
+    service.clock.advance(301)
+    live(service).tick()
+    live(service).tick()
+    escalated = [e for e in events(service, "US") if e["kind"] == "notice.escalated"]
+    assert len(escalated) == 1
+    assert escalated[0]["payload"]["notice"]["id"] == notice["id"]
+    assert escalated[0]["payload"]["notice"]["escalated_at"] is not None
+    # An acknowledged notice does not escalate.
+    [other] = service.put("US", "c", operation(priority=5, start_h=3)).json()["notices"]
+    service.client.post(f"/v1/notices/{other['id']}/acknowledge", headers=service.as_("RU"))
+    service.clock.advance(2000)
+    live(service).tick()
+    ids = [
+        e["payload"]["notice"]["id"]
+        for e in events(service, "RU")
+        if e["kind"] == "notice.escalated"
+    ]
+    assert ids == [notice["id"]]

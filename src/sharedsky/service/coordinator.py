@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -34,6 +34,8 @@ from sharedsky.store.messages import Message, get_message, insert_message, mark,
 from sharedsky.store.notices import (
     Notice,
     NoticeStatus,
+    due_for_escalation,
+    escalate,
     get_notice,
     insert_notice,
     list_notices,
@@ -103,6 +105,8 @@ class ServicePolicy:
     """The service's rules: notice lead time, equal priority, validation limits."""
 
     short_notice_s: float = 3600.0
+    escalate_after_s: float = 900.0
+    """A notice neither acknowledged nor answered this long after it was sent escalates."""
     equal_priority_allowed: bool = False
     buffers: BufferPolicy = field(default_factory=BufferPolicy)
     limits: Limits = field(default_factory=Limits)
@@ -577,6 +581,27 @@ class Coordinator:
         return self._sovereign[1]
 
     # -- notices ----------------------------------------------------------------------------
+
+    def escalate_notices(self) -> int:
+        """Escalate the notices left unacknowledged too long (an event for both parties)."""
+        now = self.clock()
+        before = now - timedelta(seconds=self.policy.escalate_after_s)
+        # Most seconds nothing is due: look first, so the write lock is taken only when needed.
+        with self.db.read() as conn:
+            if not due_for_escalation(conn, before=before):
+                return 0
+        with self._lock, self.db.transaction() as conn:
+            due = escalate(conn, before=before, at=now)
+            for notice in due:
+                append_event(
+                    conn,
+                    kind="notice.escalated",
+                    actor=None,
+                    audience=[notice.sender, notice.recipient],
+                    payload={"notice": notice.public()},
+                    at=now,
+                )
+        return len(due)
 
     def notices(self, party: str, direction: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:

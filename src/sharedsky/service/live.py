@@ -182,7 +182,9 @@ class LivePicture:
     # -- the sweep --------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """One sweep at the coordinator's now; returns how many events it wrote."""
+        """One sweep at the coordinator's now (and the notices' escalation timer); returns how
+        many events it wrote."""
+        escalated = self.coordinator.escalate_notices()
         now = self.coordinator.clock()
         with self._lock:
             tracks = [(t.party, t.icao24, t.callsign, t.row) for t in self._tracks.values()]
@@ -198,7 +200,7 @@ class LivePicture:
         warnings = [] if watch is None else watch.update(snapshot, callsigns)
         warnings += self._volume_watch().update(snapshot, callsigns)
         if not changes and not warnings:
-            return 0
+            return escalated
         with self.coordinator.db.transaction() as conn:
             for warning in warnings:
                 append_event(
@@ -223,7 +225,7 @@ class LivePicture:
                 )
                 if kind == "ended":
                     del self._open[alert.alert_id]
-        return len(changes) + len(warnings)
+        return escalated + len(changes) + len(warnings)
 
     def _volume_watch(self) -> VolumeWatch:
         """The volume watch for the operations as they are now (rebuilt when they change)."""

@@ -15,7 +15,16 @@ from sharedsky.errors import UnknownEntity
 from sharedsky.store.events import utc
 from sharedsky.store.schema import notices
 
-__all__ = ["Notice", "NoticeStatus", "get_notice", "insert_notice", "list_notices", "set_status"]
+__all__ = [
+    "Notice",
+    "NoticeStatus",
+    "due_for_escalation",
+    "escalate",
+    "get_notice",
+    "insert_notice",
+    "list_notices",
+    "set_status",
+]
 
 
 class NoticeStatus(enum.StrEnum):
@@ -155,3 +164,26 @@ def set_status(
         values["answer_reason"] = reason
     conn.execute(sa.update(notices).where(notices.c.id == notice_id).values(**values))
     return get_notice(conn, notice_id)
+
+
+def due_for_escalation(conn: Connection, *, before: datetime) -> list[int]:
+    """Ids of the notices still unacknowledged, and not yet escalated, since ``before``."""
+    query = (
+        sa.select(notices.c.id)
+        .where(
+            notices.c.status == NoticeStatus.SENT.value,
+            notices.c.escalated_at.is_(None),
+            notices.c.created_at <= before,
+        )
+        .order_by(notices.c.id)
+        .limit(1000)
+    )
+    return [int(r[0]) for r in conn.execute(query)]
+
+
+def escalate(conn: Connection, *, before: datetime, at: datetime) -> list[Notice]:
+    """Mark as escalated the notices still unacknowledged since ``before``; return them."""
+    ids = due_for_escalation(conn, before=before)
+    if ids:
+        conn.execute(sa.update(notices).where(notices.c.id.in_(ids)).values(escalated_at=at))
+    return [get_notice(conn, i) for i in ids]
