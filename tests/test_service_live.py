@@ -283,3 +283,23 @@ def test_unanswered_notices_escalate_once(service: Service) -> None:
         if e["kind"] == "notice.escalated"
     ]
     assert ids == [notice["id"]]
+
+
+def test_a_partys_wider_minima_apply_to_its_pairs(database: Database) -> None:
+    svc = start_service(database, ["RU", "US", "TR"])
+    admin = {"Authorization": f"Bearer {svc.admin}"}
+    wide = {"id": "NA", "minima": {"hsep_m": 10 * 1852.0, "vsep_m": 2000 * 0.3048}}
+    assert svc.client.post("/v1/admin/parties", json=wide, headers=admin).status_code == 201
+    token = svc.client.post("/v1/admin/parties/NA/tokens", headers=admin).json()["token"]
+    svc.tokens["NA"] = token
+    now = svc.clock()
+    # Side by side, same track, 8 NM apart: a loss under 10 NM minima, not under 5 NM.
+    gap = 8 * 1852 / (111_320 * 0.8192)
+    post(svc, "NA", state("na1", 36.0, 0.0, now))
+    post(svc, "US", state("us1", 36.0 + gap, 0.0, now))
+    post(svc, "TR", state("tr1", 38.0, 0.0, now))
+    post(svc, "RU", state("ru1", 38.0 + gap, 0.0, now))
+    live(svc).tick()
+    [alert] = svc.client.get("/v1/alerts", headers=svc.as_("US")).json()["alerts"]
+    assert {alert["a"]["party"], alert["b"]["party"]} == {"NA", "US"}
+    assert svc.client.get("/v1/alerts", headers=svc.as_("TR")).json()["alerts"] == []

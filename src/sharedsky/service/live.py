@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,9 +34,17 @@ from sharedsky.service.airspace_watch import AirspaceWatch, countries
 from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
 from sharedsky.service.volume_watch import VolumeWatch
 from sharedsky.store.events import append_event
-from sharedsky.store.parties import list_parties
+from sharedsky.store.parties import Party, list_parties
 from sharedsky.store.schema import events
-from sharedsky.tactical import Alert, AlertTracker, CylinderProfile, StateReports, latest
+from sharedsky.tactical import (
+    Alert,
+    AlertTracker,
+    CylinderProfile,
+    Separation,
+    SeparationPolicy,
+    StateReports,
+    latest,
+)
 from sharedsky.units import FT_M, NM_M
 
 __all__ = ["MAX_STATES", "LivePicture"]
@@ -192,11 +200,11 @@ class LivePicture:
             for key in stale:
                 del self._tracks[key]
         snapshot, _ = latest(self._reports(tracks), at_s=now.timestamp(), max_age_s=self.max_age_s)
+        watch = self._airspace_watch()
         update = self._tracker.update(self.profile.levels(snapshot), at_s=now.timestamp())
         changes = [("raised", a) for a in update.raised] + [("updated", a) for a in update.changed]
         changes += [("ended", a) for a in update.ended]
         callsigns = {f"{p}:{i}": c for p, i, c, _ in tracks}
-        watch = self._airspace_watch()
         warnings = [] if watch is None else watch.update(snapshot, callsigns)
         warnings += self._volume_watch().update(snapshot, callsigns)
         if not changes and not warnings:
@@ -238,13 +246,15 @@ class LivePicture:
         return self._volumes
 
     def _airspace_watch(self) -> AirspaceWatch | None:
-        """The border watch for the parties as they are now (rebuilt when they change)."""
+        """The border watch and the pair minima for the parties as they are now (rebuilt when
+        they change)."""
         version = self.coordinator.parties_version
         if version != self._watch_version:
             with self.coordinator.db.read() as conn:
-                owners = {p.id: [str(a) for a in p.airspace] for p in list_parties(conn)}
-            owners = {party: keys for party, keys in owners.items() if keys}
+                parties = list_parties(conn)
+            owners = {p.id: [str(a) for a in p.airspace] for p in parties if p.airspace}
             self._watch = AirspaceWatch(countries(), owners) if owners else None
+            self.profile = replace(self.profile, minima=_minima(self.profile.minima, parties))
             self._watch_version = version
         return self._watch
 
@@ -356,6 +366,29 @@ class LivePicture:
                 at=now,
             )
         return Reply(200, {"alert": {"id": alert_id}, "action": action, "reason": reason})
+
+
+def _minima(policy: SeparationPolicy, parties: list[Party]) -> SeparationPolicy:
+    """Between two parties, the wider of the minima each asked for (the default otherwise)."""
+    default = policy.default
+    asked = {
+        p.id: Separation(
+            hsep_m=p.minima.get("hsep_m", default.hsep_m) or default.hsep_m,
+            vsep_m=p.minima.get("vsep_m", default.vsep_m) or default.vsep_m,
+        )
+        for p in parties
+        if p.minima
+    }
+    pairs = {}
+    for a in asked:
+        for b in (p.id for p in parties):
+            if a <= b or b not in asked:
+                mine = asked[a]
+                theirs = asked.get(b, default)
+                pairs[(a, b)] = Separation(
+                    hsep_m=max(mine.hsep_m, theirs.hsep_m), vsep_m=max(mine.vsep_m, theirs.vsep_m)
+                )
+    return SeparationPolicy(default=default, pairs=pairs)
 
 
 def _index(path: str) -> str:
