@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -303,3 +304,23 @@ def test_a_partys_wider_minima_apply_to_its_pairs(database: Database) -> None:
     [alert] = svc.client.get("/v1/alerts", headers=svc.as_("US")).json()["alerts"]
     assert {alert["a"]["party"], alert["b"]["party"]} == {"NA", "US"}
     assert svc.client.get("/v1/alerts", headers=svc.as_("TR")).json()["alerts"] == []
+
+
+def test_track_stream_over_a_websocket(service: Service) -> None:
+    with service.client.websocket_connect("/v1/tracks/stream") as socket:
+        socket.send_text('{"token": "ssk_nope"}')
+        assert socket.receive_json()["status"] == 401
+    with service.client.websocket_connect("/v1/tracks/stream") as socket:
+        socket.send_text(json.dumps({"token": service.tokens["RU"]}))
+        assert socket.receive_json() == {"status": 200, "party": "RU"}
+        now = service.clock()
+        socket.send_text(json.dumps({"states": [state("ru1", 36.0, 90.0, now)]}))
+        assert socket.receive_json() == {"status": 202, "accepted": 1}
+        socket.send_text(json.dumps({"states": [state("ru2", 36.0, 90.0, now, latitude=99)]}))
+        refused = socket.receive_json()
+        assert refused["status"] == 422 and refused["errors"][0]["path"].startswith("$.states[0]")
+        socket.send_text("{not json")
+        assert socket.receive_json()["status"] == 422
+    live(service).tick()
+    seen = service.client.get("/v1/traffic", headers=service.as_("RU")).json()["aircraft"]
+    assert [a["icao24"] for a in seen] == ["ru1"]

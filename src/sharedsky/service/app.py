@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi import Path as FastPath
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -333,6 +333,46 @@ def create_app(
         """A batch of state vectors of the party's own aircraft."""
         data, _idem = await body(request)
         return await run(lambda: picture.ingest(who, data))
+
+    @app.websocket("/v1/tracks/stream")
+    async def track_stream(socket: WebSocket) -> None:
+        """A continuous stream of track batches. The first message authenticates
+        (``{"token": "ssk_..."}``: never in the URL); each later one is a batch like
+        ``POST /v1/tracks`` and is answered ``{"accepted": n}`` or a problem document."""
+        await socket.accept()
+        try:
+            hello = await socket.receive_text()
+            try:
+                token = load_json(hello).get("token", "")
+            except (InvalidInput, AttributeError):
+                token = ""
+            with coordinator.db.read() as conn:
+                who = authenticate(conn, str(token)) if isinstance(token, str) else None
+            if who is None or who == ADMIN:
+                await socket.send_json({"status": 401, "detail": 'send {"token": TOKEN} first'})
+                await socket.close(code=1008)
+                return
+            await socket.send_json({"status": 200, "party": who})
+            while True:
+                text = await socket.receive_text()
+                if len(text) > MAX_BODY_BYTES:
+                    await socket.send_json({"status": 413, "detail": "batch too large"})
+                    continue
+                try:
+                    data = load_json(text)
+                    reply = await asyncio.to_thread(picture.ingest, who, data)
+                    await socket.send_json({"status": reply.status, **reply.body})
+                except InvalidInput as error:
+                    await socket.send_json(
+                        {
+                            "status": 422,
+                            "errors": [
+                                {"path": i.path, "message": i.message} for i in error.issues
+                            ],
+                        }
+                    )
+        except WebSocketDisconnect:
+            return
 
     @app.get("/v1/alerts", tags=["live"])
     def alerts(who: Party) -> dict[str, Any]:
