@@ -405,3 +405,26 @@ def test_operations_entering_a_partys_airspace_notify_it(database: Database) -> 
     assert svc.client.get("/v1/operations", headers=svc.as_("US")).json()["operations"] == []
     # A party's own airspace never notifies itself.
     assert svc.put("TR", "home", operation(lon=32.85, lat=39.93)).json()["notices"] == []
+
+
+def test_a_partys_wider_buffers_apply_to_its_pairs(database: Database) -> None:
+    svc = start_service(database, ["RU", "US"])
+    admin = {"Authorization": f"Bearer {svc.admin}"}
+    wide = {"id": "NA", "buffers": {"lateral_m": 30_000.0, "time_s": 600.0}}
+    assert svc.client.post("/v1/admin/parties", json=wide, headers=admin).status_code == 201
+    svc.tokens["NA"] = svc.client.post("/v1/admin/parties/NA/tokens", headers=admin).json()["token"]
+    # Two 5 NM circles ~0.3° apart (~27 km): clear of each other under the default 3 NM buffer,
+    # in conflict under NA's 30 km.
+    assert svc.put("NA", "n", operation(priority=5, radius="5NM")).status_code == 201
+    near = operation(priority=1, radius="5NM", lon=36.7 + 0.35)
+    assert svc.put("RU", "r", near).status_code == 409
+    assert (
+        svc.put(
+            "US", "u", operation(priority=1, radius="5NM", lon=36.7 + 0.35, lat=36.7)
+        ).status_code
+        == 201
+    )
+    # Restarted, the rule still holds (it comes from the store).
+    again = Coordinator(svc.coordinator.db, clock=svc.clock)
+    pair = again.engine.buffers.between("NA", "RU")
+    assert pair.lateral_m == 30_000.0 and pair.time_s == 600.0

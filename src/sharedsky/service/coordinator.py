@@ -49,6 +49,7 @@ from sharedsky.store.operations import (
 )
 from sharedsky.store.parties import (
     ADMIN,
+    Party,
     create_party,
     get_party,
     issue_token,
@@ -176,7 +177,9 @@ class Coordinator:
                 self.engine.add(self._from_store(stored))
             for sub in live_subscriptions(conn):
                 self.areas.add(self._area(sub))
-            self._parties = {p.id for p in list_parties(conn)}
+            parties = list_parties(conn)
+            self._parties = {p.id for p in parties}
+            self.engine.buffers = _buffers(self.policy.buffers, parties)
 
     @staticmethod
     def _from_store(stored: StoredOperation) -> Operation:
@@ -765,6 +768,8 @@ class Coordinator:
             def apply() -> None:
                 self._parties.add(created.id)
                 self.parties_version += 1
+                with self.db.read() as reader:
+                    self.engine.buffers = _buffers(self.policy.buffers, list_parties(reader))
 
             return Reply(201, {"party": view}), apply
 
@@ -902,6 +907,32 @@ def _valid_reference(reference: Any) -> bool:
             and all(isinstance(v, str) and 0 < len(v) <= 128 for v in value.values())
         )
     return kind in ("notice", "alert") and isinstance(value, int) and value > 0
+
+
+def _buffers(policy: BufferPolicy, parties: list[Party]) -> BufferPolicy:
+    """Between two parties, the widest of the policy's buffers and those each asked for (a
+    party may widen its buffers, never narrow them below the policy)."""
+    base = policy.default
+    asked = {p.id: p.buffers for p in parties if p.buffers}
+    pairs = dict(policy.pairs)
+    ids = [p.id for p in parties]
+    for a, mine in asked.items():
+        for b in ids:
+            if b in asked and b < a:
+                continue
+            theirs = asked.get(b, {})
+            lateral = max(mine.get("lateral_m", 0.0), theirs.get("lateral_m", 0.0))
+            vertical = max(mine.get("vertical_m", 0.0), theirs.get("vertical_m", 0.0))
+            pairs[(a, b)] = base.model_copy(
+                update={
+                    "lateral_m": max(base.lateral_m, lateral),
+                    "lateral_high_m": max(base.lateral_high_m, lateral),
+                    "vertical_m": max(base.vertical_m, vertical),
+                    "vertical_high_m": max(base.vertical_high_m, vertical),
+                    "time_s": max(base.time_s, mine.get("time_s", 0.0), theirs.get("time_s", 0.0)),
+                }
+            )
+    return BufferPolicy(default=base, pairs=pairs)
 
 
 def _numbers(value: Any, allowed: set[str], path: str, issues: list[Issue]) -> dict[str, float]:
