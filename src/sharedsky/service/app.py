@@ -28,6 +28,7 @@ from sharedsky.io import load_json
 from sharedsky.service.coordinator import Coordinator, Reply, request_digest
 from sharedsky.service.live import LivePicture
 from sharedsky.service.problems import Problem, problem_response
+from sharedsky.service.webhooks import WebhookDispatcher
 from sharedsky.store.events import read_events
 from sharedsky.store.notices import NoticeStatus
 from sharedsky.store.parties import ADMIN, authenticate
@@ -80,6 +81,7 @@ def create_app(
     ``None`` leaves the sweeping to the caller (tests call :meth:`LivePicture.tick`).
     """
     picture = live or LivePicture(coordinator)
+    hooks = WebhookDispatcher(coordinator)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -93,13 +95,27 @@ def create_app(
                 except Exception:  # a failed sweep must not stop the next one
                     logging.getLogger("sharedsky.live").exception("live sweep failed")
 
-        worker = threading.Thread(target=loop, name="sharedsky-live", daemon=True)
+        def deliver() -> None:
+            assert tick_s is not None
+            while not stop.wait(tick_s):
+                try:
+                    hooks.deliver()
+                except Exception:  # a failed round must not stop the next one
+                    logging.getLogger("sharedsky.webhooks").exception("webhook round failed")
+
+        workers = [
+            threading.Thread(target=loop, name="sharedsky-live", daemon=True),
+            threading.Thread(target=deliver, name="sharedsky-webhooks", daemon=True),
+        ]
         if tick_s is not None:
-            worker.start()
+            for worker in workers:
+                worker.start()
         yield
         stop.set()
-        if worker.is_alive():
-            worker.join(timeout=5)
+        for worker in workers:
+            if worker.is_alive():
+                worker.join(timeout=10)
+        hooks.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -110,6 +126,7 @@ def create_app(
     )
     app.state.coordinator = coordinator
     app.state.live = picture
+    app.state.webhooks = hooks
 
     @app.exception_handler(SharedskyError)
     async def _known(request: Request, error: SharedskyError) -> Response:
@@ -401,6 +418,24 @@ def create_app(
     @app.post("/v1/alerts/{alert_id}/suppress", tags=["live"])
     async def suppress_alert(alert_id: RowId, request: Request, who: Party) -> Response:
         return await respond(alert_id, request, who, "suppress")
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    @app.post(
+        "/v1/webhooks", tags=["events"], status_code=201, openapi_extra={"requestBody": _OBJECT}
+    )
+    async def register_webhook(request: Request, who: Party) -> Response:
+        """Push the party's events to a URL (signed with the key returned once)."""
+        data, _idem = await body(request)
+        return await run(lambda: hooks.register(who, data))
+
+    @app.get("/v1/webhooks", tags=["events"])
+    def list_webhooks(who: Party) -> dict[str, Any]:
+        return {"webhooks": hooks.list(who)}
+
+    @app.delete("/v1/webhooks/{hook_id}", tags=["events"])
+    async def delete_webhook(hook_id: RowId, who: Party) -> Response:
+        return await run(lambda: hooks.delete(who, hook_id))
 
     # -- the event stream -------------------------------------------------------------------
 

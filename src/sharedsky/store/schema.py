@@ -38,6 +38,7 @@ __all__ = [
     "parties",
     "subscriptions",
     "tokens",
+    "webhooks",
 ]
 
 # Constraint names are fixed so that migrations can refer to them on both backends.
@@ -194,4 +195,22 @@ idempotency = Table(
     Column("status", Integer, nullable=False),
     Column("response", JSON, nullable=False),
     Column("created_at", Moment, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("party_id", ForeignKey("parties.id"), nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    # Deliveries carry an HMAC-SHA256 of the body under this key, so the receiver can check
+    # they come from this server; it is shown once, when the webhook is registered.
+    Column("secret", String(64), nullable=False),
+    Column("delivered_seq", BigInteger, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("next_attempt_at", Moment, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Moment, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    sqlite_autoincrement=True,
 )
