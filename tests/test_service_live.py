@@ -324,3 +324,47 @@ def test_track_stream_over_a_websocket(service: Service) -> None:
     live(service).tick()
     seen = service.client.get("/v1/traffic", headers=service.as_("RU")).json()["aircraft"]
     assert [a["icao24"] for a in seen] == ["ru1"]
+
+
+def test_a_bystander_sees_nothing_of_others_business(service: Service) -> None:
+    """RU and US declare conflicting operations with notes, exchange notices and messages, fly
+    into an alert and register a webhook; TR, a bystander, reads every endpoint and finds no
+    trace of any of it (ids, free text, aircraft, callsigns)."""
+    svc = service
+    svc.put("RU", "ru-op-secret", operation(priority=1, notes="RU-NOTES-SECRET"))
+    notice = svc.put("US", "us-op-secret", operation(priority=5, notes="US-NOTES")).json()
+    svc.client.post(
+        f"/v1/notices/{notice['notices'][0]['id']}/object",
+        json={"reason": "RU-REASON-SECRET"},
+        headers=svc.as_("RU"),
+    )
+    svc.client.post(
+        "/v1/messages", json={"to": "US", "text": "HOTLINE-SECRET"}, headers=svc.as_("RU")
+    )
+    svc.client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=svc.as_("RU"))
+    converge(svc)
+    live(svc).tick()
+    reads = [
+        "/v1/operations",
+        "/v1/operations?own=true",
+        "/v1/notices",
+        "/v1/notices?direction=sent",
+        "/v1/messages?with=RU",
+        "/v1/messages?with=US",
+        "/v1/alerts",
+        "/v1/traffic",
+        "/v1/subscriptions",
+        "/v1/webhooks",
+        "/v1/events?stream=false",
+    ]
+    secrets = ["ru-op-secret", "us-op-secret", "NOTES", "REASON", "HOTLINE", "ru1", "us1", "9/x"]
+    for path in reads:
+        reply = svc.client.get(path, headers=svc.as_("TR"))
+        assert reply.status_code == 200, path
+        text = reply.text
+        assert not [s for s in secrets if s in text], (path, text[:400])
+    # And the parties themselves see each other's free text nowhere.
+    us_view = svc.client.get("/v1/operations", headers=svc.as_("US")).text
+    assert "RU-NOTES-SECRET" not in us_view
+    us_events = svc.client.get("/v1/events?stream=false", headers=svc.as_("US")).text
+    assert "RU-NOTES-SECRET" not in us_events and "9/x" not in us_events
