@@ -40,6 +40,7 @@ from sharedsky.store.notices import (
     insert_notice,
     list_notices,
     set_status,
+    told_about,
 )
 from sharedsky.store.operations import (
     StoredOperation,
@@ -428,9 +429,8 @@ class Coordinator:
             reasons.setdefault(owner, set()).add("airspace")
         _, op_id = _split(operation.id)
         # Parties told of an earlier version hear of this one too, even if it now clears them.
-        for notice in list_notices(conn, party, direction="sent"):
-            if notice.operation_id == op_id and notice.recipient not in reasons:
-                reasons[notice.recipient] = {"amended"}
+        for recipient in told_about(conn, party, op_id):
+            reasons.setdefault(recipient, {"amended"})
         return reasons
 
     def _notify(
@@ -490,11 +490,7 @@ class Coordinator:
                 raise PreconditionFailed(
                     f"operation {op_id!r} is at version {stored.version}, not {if_match}"
                 )
-            told = {
-                n.recipient
-                for n in list_notices(conn, party, direction="sent")
-                if n.operation_id == op_id
-            }
+            told = told_about(conn, party, op_id)
             version = stored.version + 1
             seq = append_event(
                 conn,

@@ -21,15 +21,13 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 
 from sharedsky.errors import InvalidInput, Issue, UnknownEntity
-from sharedsky.io.state_vectors import parse_time_s
 from sharedsky.service.airspace_watch import AirspaceWatch, countries
 from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
 from sharedsky.service.volume_watch import VolumeWatch
@@ -142,12 +140,11 @@ class LivePicture:
                     issues.append(Issue(f"{where}.{name}", "a finite number is required"))
                 else:
                     row[name] = float(value)
-            try:
-                row["time_s"] = float(
-                    parse_time_s(pd.Series([state.get("timestamp")]), column="timestamp")[0]
-                )
-            except (InvalidInput, ValueError, TypeError):
+            moment = _posix_s(state.get("timestamp"))
+            if moment is None:
                 issues.append(Issue(f"{where}.timestamp", "RFC 3339 or Unix seconds"))
+            else:
+                row["time_s"] = moment
             rows.append((icao24.strip().lower(), str(callsign).strip(), row))
         if issues:
             raise InvalidInput(issues[:100])
@@ -401,7 +398,25 @@ def _moment(moment: datetime) -> str:
 
 
 def _moment_s(seconds: float) -> str:
-    return _moment(pd.Timestamp(seconds, unit="s", tz="UTC").to_pydatetime())
+    return _moment(datetime.fromtimestamp(seconds, UTC))
+
+
+def _posix_s(value: Any) -> float | None:
+    """POSIX seconds of an RFC 3339 time (naive means UTC) or a number of Unix seconds; ``None``
+    for anything else. Per state, so no pandas: a batch holds thousands."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def _alert_json(alert: Alert, callsigns: dict[str, str], now: datetime) -> dict[str, Any]:

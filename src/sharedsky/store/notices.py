@@ -24,6 +24,7 @@ __all__ = [
     "insert_notice",
     "list_notices",
     "set_status",
+    "told_about",
 ]
 
 
@@ -187,3 +188,13 @@ def escalate(conn: Connection, *, before: datetime, at: datetime) -> list[Notice
     if ids:
         conn.execute(sa.update(notices).where(notices.c.id.in_(ids)).values(escalated_at=at))
     return [get_notice(conn, i) for i in ids]
+
+
+def told_about(conn: Connection, sender: str, operation_id: str) -> set[str]:
+    """The parties ever sent a notice about one of ``sender``'s operations."""
+    rows = conn.execute(
+        sa.select(notices.c.recipient)
+        .where(notices.c.sender == sender, notices.c.operation_id == operation_id)
+        .distinct()
+    )
+    return {str(r[0]) for r in rows}

@@ -29,6 +29,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from sharedsky.errors import InvalidInput
 from sharedsky.geo.ellipsoid import geodesic_distance_m
 from sharedsky.tactical.separation import LevelFlight, SeparationPolicy
@@ -107,12 +109,17 @@ class CylinderProfile:
                 found.los.a, found.los.b, found.los.h_m, found.los.v_m, strict=True
             )
         }
+        # Current separation of every pair at once (one geodesic call for all of them).
+        h_all = geodesic_distance_m(
+            states.lon_deg[c.a], states.lat_deg[c.a], states.lon_deg[c.b], states.lat_deg[c.b]
+        )
+        v_all = np.abs(states.alt_m[c.a] - states.alt_m[c.b])
         out: list[PairLevel] = []
         for k in range(len(c.a)):
             a, b = int(c.a[k]), int(c.b[k])
             t_in = float(c.t_in[k])
             level = AlertLevel.WARNING if t_in <= self.warning_s else AlertLevel.CAUTION
-            h_now, v_now = now.get((a, b), _separation(states, a, b))
+            h_now, v_now = now.get((a, b), (float(h_all[k]), float(v_all[k])))
             out.append(
                 PairLevel(
                     a=str(ids[a]),
@@ -128,16 +135,6 @@ class CylinderProfile:
                 )
             )
         return out
-
-
-def _separation(states: AircraftStates, a: int, b: int) -> tuple[float, float]:
-    """Current horizontal (geodesic) and vertical distance of two aircraft."""
-    h = float(
-        geodesic_distance_m(
-            states.lon_deg[a], states.lat_deg[a], states.lon_deg[b], states.lat_deg[b]
-        )
-    )
-    return h, float(abs(states.alt_m[a] - states.alt_m[b]))
 
 
 @dataclass(frozen=True, slots=True)
