@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/bench_strategic.py
 	$(BIN)/python bench/bench_tactical.py
 	$(BIN)/python bench/bench_borders.py
+	$(BIN)/python bench/bench_service.py
 
 format: setup
 	$(BIN)/ruff format src tests bench scripts
