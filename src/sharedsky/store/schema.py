@@ -157,6 +157,8 @@ notices = Table(
     Column("answered_at", Moment, nullable=True),
     Column("answer_reason", Text, nullable=True),
     Column("escalated_at", Moment, nullable=True),
+    # Who was told about an operation (amendments and deletions go to them too).
+    Index(None, "sender", "operation_id"),
     sqlite_autoincrement=True,
 )
 
