@@ -119,9 +119,10 @@ def volume(
     upper: str = "FL300",
     start_h: float = 2.0,
     hours: float = 2.0,
+    base: datetime = NOW,
 ) -> dict[str, Any]:
-    """A circle volume starting ``start_h`` hours after the tests' clock."""
-    start = NOW + timedelta(hours=start_h)
+    """A circle volume starting ``start_h`` hours after ``base`` (the tests' clock)."""
+    start = base + timedelta(hours=start_h)
     end = start + timedelta(hours=hours)
     return {
         "footprint": {"type": "circle", "center": [lon, lat], "radius": radius},

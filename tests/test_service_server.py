@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,11 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "SHAREDSKY_DATABASE_URL": url}
 
 
+def op(**kwargs: Any) -> dict[str, Any]:
+    """An operation relative to the real clock: these servers run on it."""
+    return operation(base=datetime.now(UTC), **kwargs)
+
+
 def tokens(env: dict[str, str], *parties: str) -> dict[str, dict[str, str]]:
     out = {}
     for party in parties:
@@ -123,16 +129,14 @@ def test_event_stream_is_live_and_resumable(env: dict[str, str]) -> None:
             lines = stream.iter_lines()
             first = read_sse(lines, 2)  # party.created and token.issued
             assert [e["event"] for e in first] == ["party.created", "token.issued"]
-            put = client.put("/v1/operations/a", json=operation(priority=1), headers=auth["RU"])
+            put = client.put("/v1/operations/a", json=op(priority=1), headers=auth["RU"])
             assert put.status_code == 201
             [created] = read_sse(lines, 1)
             assert created["event"] == "operation.created"
             assert created["data"]["payload"]["operation"]["id"] == "a"
         # While RU is away, US declares a conflicting higher-priority operation: a notice.
         assert (
-            client.put(
-                "/v1/operations/b", json=operation(priority=5), headers=auth["US"]
-            ).status_code
+            client.put("/v1/operations/b", json=op(priority=5), headers=auth["US"]).status_code
             == 201
         )
         resumed = {**auth["RU"], "Last-Event-ID": str(created["id"])}
@@ -153,7 +157,7 @@ def test_sigkill_during_concurrent_writes_loses_no_answered_write(env: dict[str,
             while not stop.is_set():
                 op_id = f"{party}-{n}"
                 # Spread out so that nothing conflicts: every write should be accepted.
-                body = operation(lon=20.0 + n * 0.5, lat=10.0 + list(auth).index(party) * 5)
+                body = op(lon=20.0 + n * 0.5, lat=10.0 + list(auth).index(party) * 5)
                 try:
                     reply = client.put(f"/v1/operations/{op_id}", json=body, headers=auth[party])
                 except httpx.TransportError:
