@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from sharedsky.errors import InvalidInput, SharedskyError
 from sharedsky.io import load_json
+from sharedsky.model import rfc3339
 from sharedsky.service.coordinator import Coordinator, Reply, request_digest
 from sharedsky.service.live import LivePicture
 from sharedsky.service.problems import Problem, problem_response
@@ -496,7 +497,7 @@ def create_app(
 def _event_json(event: Any) -> dict[str, Any]:
     return {
         "seq": event.seq,
-        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "at": rfc3339(event.at),
         "kind": event.kind,
         "actor": event.actor,
         "payload": event.payload,

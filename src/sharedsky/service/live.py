@@ -28,6 +28,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from sharedsky.errors import InvalidInput, Issue, UnknownEntity
+from sharedsky.model import rfc3339
 from sharedsky.service.airspace_watch import AirspaceWatch, countries
 from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
 from sharedsky.service.volume_watch import VolumeWatch
@@ -275,7 +276,7 @@ class LivePicture:
         now = self.coordinator.clock()
         with self.coordinator.db.transaction() as conn:
             for alert in open_alerts.values():
-                ended = {**alert, "level": "NONE", "ended_at": _moment(now), "reason": "restart"}
+                ended = {**alert, "level": "NONE", "ended_at": rfc3339(now), "reason": "restart"}
                 append_event(
                     conn,
                     kind="alert.ended",
@@ -393,12 +394,8 @@ def _index(path: str) -> str:
     return path[path.index("[") :] if "[" in path else ""
 
 
-def _moment(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def _moment_s(seconds: float) -> str:
-    return _moment(datetime.fromtimestamp(seconds, UTC))
+    return rfc3339(datetime.fromtimestamp(seconds, UTC))
 
 
 def _posix_s(value: Any) -> float | None:

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ import httpx
 import sqlalchemy as sa
 
 from sharedsky.errors import InvalidInput, UnknownEntity
+from sharedsky.model import rfc3339
 from sharedsky.service.coordinator import Coordinator, Reply
 from sharedsky.store.events import append_event, last_seq, read_events, utc
 from sharedsky.store.schema import webhooks
@@ -36,10 +37,6 @@ BATCH = 100
 def signature(secret: str, body: bytes) -> str:
     """The value of ``X-Sharedsky-Signature`` for a body."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _moment(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 class WebhookDispatcher:
@@ -98,7 +95,7 @@ class WebhookDispatcher:
                     "failures": int(r["failures"]),
                     "next_attempt_at": None
                     if r["next_attempt_at"] is None
-                    else _moment(utc(r["next_attempt_at"])),
+                    else rfc3339(utc(r["next_attempt_at"])),
                     "last_error": r["last_error"],
                 }
                 for r in rows
@@ -157,7 +154,7 @@ class WebhookDispatcher:
                     "events": [
                         {
                             "seq": e.seq,
-                            "at": _moment(e.at),
+                            "at": rfc3339(e.at),
                             "kind": e.kind,
                             "actor": e.actor,
                             "payload": e.payload,

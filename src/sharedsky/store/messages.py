@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sharedsky.errors import UnknownEntity
+from sharedsky.model import rfc3339
 from sharedsky.store.events import utc
 from sharedsky.store.schema import messages
 
@@ -29,7 +30,7 @@ class Message:
 
     def public(self) -> dict[str, Any]:
         def moment(value: datetime | None) -> str | None:
-            return None if value is None else value.isoformat().replace("+00:00", "Z")
+            return None if value is None else rfc3339(value)
 
         return {
             "id": self.id,

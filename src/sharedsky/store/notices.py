@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sharedsky.errors import UnknownEntity
+from sharedsky.model import rfc3339
 from sharedsky.store.events import utc
 from sharedsky.store.schema import notices
 
@@ -57,7 +58,7 @@ class Notice:
         """The notice as both parties see it (JSON-ready)."""
 
         def moment(value: datetime | None) -> str | None:
-            return None if value is None else value.isoformat().replace("+00:00", "Z")
+            return None if value is None else rfc3339(value)
 
         return {
             "id": self.id,
