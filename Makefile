@@ -39,6 +39,7 @@ bench: setup
 	$(BIN)/python bench/bench_tactical.py
 	$(BIN)/python bench/bench_borders.py
 	$(BIN)/python bench/bench_service.py
+	$(BIN)/python bench/bench_ledger.py
 
 format: setup
 	$(BIN)/ruff format src tests bench scripts

@@ -98,7 +98,45 @@ EXPORTS = {
         "write_alerting_csv",
     },
     "sharedsky.store": {"Database", "default_url", "open_database"},
-    "sharedsky.service": {"Coordinator", "ServicePolicy", "create_app"},
+    "sharedsky.service": {
+        "Coordinator",
+        "LedgerService",
+        "ServicePolicy",
+        "create_app",
+        "load_signing_key",
+    },
+    "sharedsky.ledger": {
+        "BUNDLE_FORMAT",
+        "KEY_REGISTERED",
+        "WINDOW_S",
+        "BundleEntry",
+        "BundleVerdict",
+        "Entry",
+        "EventRecord",
+        "LeafRecord",
+        "MerkleTree",
+        "PartySignature",
+        "PublicKey",
+        "SignatureRecord",
+        "SignedRequest",
+        "SigningKey",
+        "TreeHead",
+        "Verdict",
+        "canonical_json",
+        "empty_root",
+        "entry_prefix",
+        "key_id",
+        "leaf_hash",
+        "make_bundle",
+        "node_hash",
+        "parse_entry",
+        "request_document",
+        "sign_request",
+        "verify_bundle",
+        "verify_consistency",
+        "verify_inclusion",
+        "verify_log",
+    },
     "sharedsky.tactical": {
         "ActiveVolumes",
         "AircraftStates",
@@ -155,6 +193,7 @@ LAYERS = [
     "model",
     "strategic",
     "tactical",
+    "ledger",
     "store",
     "io",
     "service",
@@ -163,7 +202,8 @@ LAYERS = [
 
 
 @pytest.mark.parametrize(
-    "lower", ["units", "errors", "geo", "model", "strategic", "tactical", "store", "io"]
+    "lower",
+    ["units", "errors", "geo", "model", "strategic", "tactical", "ledger", "store", "io"],
 )
 def test_lower_layers_import_no_higher_one(lower: str) -> None:
     """DESIGN.md: lower layers never import higher ones."""

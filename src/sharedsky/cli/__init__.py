@@ -7,6 +7,7 @@ import typer
 from sharedsky.cli.alerting import alerting_command
 from sharedsky.cli.check import check_command
 from sharedsky.cli.detect import detect_command
+from sharedsky.cli.ledger import ledger_app
 from sharedsky.cli.serve import admin_app, serve_command
 
 __all__ = ["app", "main"]
@@ -24,6 +25,7 @@ app.command("alerting")(alerting_command)
 app.command("detect")(detect_command)
 app.command("serve")(serve_command)
 app.add_typer(admin_app, name="admin")
+app.add_typer(ledger_app, name="ledger")
 
 
 @app.callback()

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from sharedsky.cli._errors import reports_errors
-from sharedsky.service import Coordinator, create_app
+from sharedsky.service import Coordinator, LedgerService, create_app, load_signing_key
 from sharedsky.store import default_url, open_database
 from sharedsky.store.parties import issue_token
 
-__all__ = ["admin_app", "serve_command"]
+__all__ = ["DatabaseUrl", "LedgerKey", "admin_app", "default_key_path", "serve_command"]
 
 DatabaseUrl = Annotated[
     str | None,
@@ -25,15 +26,37 @@ DatabaseUrl = Annotated[
 ]
 
 
+LedgerKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--ledger-key",
+        envvar="SHAREDSKY_LEDGER_KEY",
+        help="The server's Ed25519 key (PEM), created if absent (default: beside the SQLite "
+        "file, or ./sharedsky-ledger.key).",
+    ),
+]
+
+
+def default_key_path(database_url: str) -> Path:
+    """``FILE.ledger-key`` beside an SQLite ``FILE``; ``./sharedsky-ledger.key`` otherwise."""
+    if database_url.startswith("sqlite:///"):
+        return Path(database_url.removeprefix("sqlite:///") + ".ledger-key")
+    return Path("sharedsky-ledger.key")
+
+
 @reports_errors
 def serve_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
     database_url: DatabaseUrl = None,
+    ledger_key: LedgerKey = None,
 ) -> None:
     """Run the service: REST under /v1, OpenAPI at /openapi.json, docs at /docs."""
-    database = open_database(database_url or default_url())
-    app = create_app(Coordinator(database))
+    url = database_url or default_url()
+    database = open_database(url)
+    coordinator = Coordinator(database)
+    key = load_signing_key(ledger_key or default_key_path(url))
+    app = create_app(coordinator, ledger=LedgerService(coordinator, key))
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 

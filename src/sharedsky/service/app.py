@@ -25,18 +25,21 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from sharedsky.errors import InvalidInput, SharedskyError
 from sharedsky.io import load_json
+from sharedsky.ledger import SignedRequest, SigningKey
 from sharedsky.model import rfc3339
 from sharedsky.service.coordinator import Coordinator, Reply, request_digest
+from sharedsky.service.ledger import LedgerService
 from sharedsky.service.live import LivePicture
 from sharedsky.service.problems import Problem, problem_response
 from sharedsky.service.webhooks import WebhookDispatcher
-from sharedsky.store.events import read_events
+from sharedsky.store.events import read_events, signed_by
 from sharedsky.store.notices import NoticeStatus
 from sharedsky.store.parties import ADMIN, authenticate
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 2_000_000
+_SIGNATURE_HEADERS = ("sharedsky-signature", "sharedsky-signed-at", "sharedsky-nonce")
 _OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
 
 
@@ -75,14 +78,18 @@ def create_app(
     live: LivePicture | None = None,
     tick_s: float | None = 1.0,
     stream_poll_s: float = 0.2,
+    ledger: LedgerService | None = None,
 ) -> FastAPI:
     """The application over one coordinator (and so one database).
 
     With ``tick_s`` the live picture is swept every ``tick_s`` seconds while the app runs;
-    ``None`` leaves the sweeping to the caller (tests call :meth:`LivePicture.tick`).
+    ``None`` leaves the sweeping to the caller (tests call :meth:`LivePicture.tick`). The
+    ledger signs a tree head every ``tick_s`` while events flow; without ``ledger`` the app
+    signs with a new key of its own (``sharedsky serve`` passes the key kept in a file).
     """
     picture = live or LivePicture(coordinator)
     hooks = WebhookDispatcher(coordinator)
+    evidence = ledger or LedgerService(coordinator, SigningKey.generate())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -104,9 +111,18 @@ def create_app(
                 except Exception:  # a failed round must not stop the next one
                     logging.getLogger("sharedsky.webhooks").exception("webhook round failed")
 
+        def sign() -> None:
+            assert tick_s is not None
+            while not stop.wait(tick_s):
+                try:
+                    evidence.sign()
+                except Exception:  # a failed signature must not stop the next one
+                    logging.getLogger("sharedsky.ledger").exception("signing a head failed")
+
         workers = [
             threading.Thread(target=loop, name="sharedsky-live", daemon=True),
             threading.Thread(target=deliver, name="sharedsky-webhooks", daemon=True),
+            threading.Thread(target=sign, name="sharedsky-ledger", daemon=True),
         ]
         if tick_s is not None:
             for worker in workers:
@@ -128,6 +144,7 @@ def create_app(
     app.state.coordinator = coordinator
     app.state.live = picture
     app.state.webhooks = hooks
+    app.state.ledger = evidence
 
     @app.exception_handler(SharedskyError)
     async def _known(request: Request, error: SharedskyError) -> Response:
@@ -180,9 +197,33 @@ def create_app(
             raise InvalidInput.one("Idempotency-Key", "a key is 1 to 128 characters")
         return data, (key, request_digest(request.method, request.url.path, bytes(raw)))
 
-    async def run(call: Callable[[], Reply]) -> Response:
-        reply = await asyncio.to_thread(call)
+    async def run(
+        call: Callable[[], Reply],
+        signed: tuple[Request, str, Any] | None = None,
+    ) -> Response:
+        """Run a write in a worker thread; with ``signed`` = (request, party, body), a party
+        signature on the request is checked first and kept with the event it causes."""
+        checked = None if signed is None else signature_of(*signed)
+
+        def call_signed() -> Reply:
+            with signed_by(checked):
+                return call()
+
+        reply = await asyncio.to_thread(call_signed)
         return JSONResponse(reply.body, status_code=reply.status)
+
+    def signature_of(request: Request, who: str, data: Any) -> SignedRequest | None:
+        if "sharedsky-signature" not in request.headers:
+            return None
+        return SignedRequest.check(
+            method=request.method,
+            path=request.url.path,
+            party=who,
+            body=data,
+            headers={k: request.headers.get(k) for k in _SIGNATURE_HEADERS},
+            key=coordinator.party_key(who),
+            now=coordinator.clock(),
+        )
 
     def version_of(if_match: str | None) -> int | None:
         if if_match is None:
@@ -219,7 +260,8 @@ def create_app(
         data, idem = await body(request)
         version = version_of(if_match)
         return await run(
-            lambda: coordinator.put_operation(who, op_id, data, if_match=version, idempotency=idem)
+            lambda: coordinator.put_operation(who, op_id, data, if_match=version, idempotency=idem),
+            (request, who, data),
         )
 
     @app.get("/v1/operations/{op_id}", tags=["operations"])
@@ -238,7 +280,8 @@ def create_app(
         key = request.headers.get("idempotency-key")
         idem = None if key is None else (key, request_digest("DELETE", request.url.path, b""))
         return await run(
-            lambda: coordinator.delete_operation(who, op_id, if_match=version, idempotency=idem)
+            lambda: coordinator.delete_operation(who, op_id, if_match=version, idempotency=idem),
+            (request, who, None),
         )
 
     @app.get("/v1/operations", tags=["operations"])
@@ -275,12 +318,16 @@ def create_app(
         raw = await request.body()
         reason = None
         idem = None
+        data = None
         if raw:
             data, idem = await _reparse(request, raw)
             if not isinstance(data, dict) or set(data) - {"reason"}:
                 raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
             reason = data.get("reason")
-        return await run(lambda: coordinator.answer_notice(who, notice_id, status, reason, idem))
+        return await run(
+            lambda: coordinator.answer_notice(who, notice_id, status, reason, idem),
+            (request, who, data),
+        )
 
     async def _reparse(request: Request, raw: bytes) -> tuple[Any, tuple[str, str] | None]:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -314,15 +361,15 @@ def create_app(
     )
     async def subscribe(request: Request, who: Party) -> Response:
         data, idem = await body(request)
-        return await run(lambda: coordinator.subscribe(who, data, idem))
+        return await run(lambda: coordinator.subscribe(who, data, idem), (request, who, data))
 
     @app.get("/v1/subscriptions", tags=["subscriptions"])
     def subscriptions(who: Party) -> dict[str, Any]:
         return {"subscriptions": coordinator.subscriptions(who)}
 
     @app.delete("/v1/subscriptions/{sub_id}", tags=["subscriptions"])
-    async def unsubscribe(sub_id: RowId, who: Party) -> Response:
-        return await run(lambda: coordinator.unsubscribe(who, sub_id))
+    async def unsubscribe(sub_id: RowId, request: Request, who: Party) -> Response:
+        return await run(lambda: coordinator.unsubscribe(who, sub_id), (request, who, None))
 
     # -- hotline ----------------------------------------------------------------------------
 
@@ -331,7 +378,7 @@ def create_app(
     )
     async def send_message(request: Request, who: Party) -> Response:
         data, idem = await body(request)
-        return await run(lambda: coordinator.send_message(who, data, idem))
+        return await run(lambda: coordinator.send_message(who, data, idem), (request, who, data))
 
     @app.get("/v1/messages", tags=["hotline"])
     def message_thread(
@@ -341,8 +388,8 @@ def create_app(
         return {"messages": coordinator.thread(who, with_)}
 
     @app.post("/v1/messages/{message_id}/read", tags=["hotline"])
-    async def read_message(message_id: RowId, who: Party) -> Response:
-        return await run(lambda: coordinator.read_message(who, message_id))
+    async def read_message(message_id: RowId, request: Request, who: Party) -> Response:
+        return await run(lambda: coordinator.read_message(who, message_id), (request, who, None))
 
     # -- the live picture -------------------------------------------------------------------
 
@@ -405,12 +452,15 @@ def create_app(
     async def respond(alert_id: RowId, request: Request, who: str, action: str) -> Response:
         raw = await request.body()
         reason = None
+        data = None
         if raw:
             data, _ = await _reparse(request, raw)
             if not isinstance(data, dict) or set(data) - {"reason"}:
                 raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
             reason = data.get("reason")
-        return await run(lambda: picture.respond(who, alert_id, action, reason))
+        return await run(
+            lambda: picture.respond(who, alert_id, action, reason), (request, who, data)
+        )
 
     @app.post("/v1/alerts/{alert_id}/acknowledge", tags=["live"])
     async def acknowledge_alert(alert_id: RowId, request: Request, who: Party) -> Response:
@@ -428,15 +478,15 @@ def create_app(
     async def register_webhook(request: Request, who: Party) -> Response:
         """Push the party's events to a URL (signed with the key returned once)."""
         data, _idem = await body(request)
-        return await run(lambda: hooks.register(who, data))
+        return await run(lambda: hooks.register(who, data), (request, who, data))
 
     @app.get("/v1/webhooks", tags=["events"])
     def list_webhooks(who: Party) -> dict[str, Any]:
         return {"webhooks": hooks.list(who)}
 
     @app.delete("/v1/webhooks/{hook_id}", tags=["events"])
-    async def delete_webhook(hook_id: RowId, who: Party) -> Response:
-        return await run(lambda: hooks.delete(who, hook_id))
+    async def delete_webhook(hook_id: RowId, request: Request, who: Party) -> Response:
+        return await run(lambda: hooks.delete(who, hook_id), (request, who, None))
 
     # -- the event stream -------------------------------------------------------------------
 
@@ -470,6 +520,67 @@ def create_app(
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+    # -- the evidence ledger ----------------------------------------------------------------
+
+    @app.put("/v1/party/key", tags=["ledger"], openapi_extra={"requestBody": _OBJECT})
+    async def register_key(request: Request, who: Party) -> Response:
+        """Register (or rotate) the Ed25519 key the party signs its requests with."""
+        data, _idem = await body(request)
+        return await run(lambda: coordinator.register_key(who, data), (request, who, data))
+
+    @app.get("/v1/ledger/key", tags=["ledger"])
+    def ledger_key(_: Party) -> dict[str, Any]:
+        """The server's Ed25519 public key (base64 of its 32 bytes), which signs tree heads."""
+        key = evidence.key.public
+        return {"algorithm": "Ed25519", "key_id": key.id, "public_key": key.text}
+
+    @app.get("/v1/ledger/heads/latest", tags=["ledger"])
+    def latest_tree_head(_: Party) -> dict[str, Any]:
+        return evidence.head().as_json()
+
+    @app.get("/v1/ledger/heads/{size}", tags=["ledger"])
+    def tree_head(size: Annotated[int, FastPath(ge=1, le=2**62)], _: Party) -> dict[str, Any]:
+        return evidence.head(size).as_json()
+
+    @app.post("/v1/ledger/heads", tags=["ledger"])
+    async def sign_now(_: Party) -> dict[str, Any]:
+        """Sign a head over everything committed so far (the newest head if nothing new)."""
+        head = await asyncio.to_thread(evidence.sign)
+        if head is None:
+            raise Problem(404, "not-found", "Not found", "the log is empty")
+        return head.as_json()
+
+    @app.get("/v1/ledger/proofs/inclusion", tags=["ledger"])
+    def inclusion_proof(
+        who: Party,
+        event: Annotated[int, Query(ge=1, le=2**62, description="An event shown to the party.")],
+        size: Annotated[
+            int | None, Query(ge=1, le=2**62, description="A signed head's size (default newest).")
+        ] = None,
+    ) -> dict[str, Any]:
+        """The event's entry and the RFC 6962 audit path to the head's root."""
+        return evidence.inclusion(who, event, size)
+
+    @app.get("/v1/ledger/proofs/consistency", tags=["ledger"])
+    def consistency_proof(
+        _: Party,
+        first: Annotated[int, Query(ge=1, le=2**62)],
+        second: Annotated[int, Query(ge=1, le=2**62)],
+    ) -> dict[str, Any]:
+        """The RFC 6962 proof that the head at ``first`` is a prefix of the one at
+        ``second``."""
+        return evidence.consistency(first, second)
+
+    @app.get("/v1/ledger/evidence", tags=["ledger"])
+    async def evidence_bundle(
+        who: Party,
+        party: Annotated[str, Query(min_length=1, max_length=64, description="Its owner.")],
+        operation: Annotated[str, Query(min_length=1, max_length=128)],
+    ) -> dict[str, Any]:
+        """What the caller was shown about an operation, with proofs under a signed head:
+        checkable offline with ``sharedsky ledger verify --bundle``."""
+        return await asyncio.to_thread(evidence.bundle, who, party, operation)
 
     # -- administration ---------------------------------------------------------------------
 

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sharedsky.errors import InvalidInput, Issue, SharedskyError, StaleVersion, UnknownEntity
 from sharedsky.io import parse_volume
+from sharedsky.ledger import KEY_REGISTERED, PublicKey
 from sharedsky.model import Limits, Operation, OperationState, Volume4D, rfc3339
 from sharedsky.service.airspace_watch import countries
 from sharedsky.service.sovereignty import Sovereignty
@@ -57,6 +59,7 @@ from sharedsky.store.parties import (
     list_parties,
     revoke_token,
 )
+from sharedsky.store.schema import parties as parties_table
 from sharedsky.store.subscriptions import (
     Subscription,
     delete_subscription,
@@ -802,6 +805,44 @@ class Coordinator:
             return Reply(200, {"id": token_id, "revoked": True}), lambda: None
 
         return self._write(ADMIN, None, work)
+
+    # -- party keys (the ledger's party signatures) -------------------------------------------
+
+    def party_key(self, party: str) -> PublicKey | None:
+        """The Ed25519 key ``party`` signs its requests with, if it registered one."""
+        with self.db.read() as conn:
+            text = conn.execute(
+                sa.select(parties_table.c.public_key).where(parties_table.c.id == party)
+            ).scalar()
+        return None if text is None else PublicKey.from_text(text)
+
+    def register_key(self, party: str, data: Any) -> Reply:
+        """Register (or rotate to) the party's public key, ``{"public_key": base64}``."""
+        if not isinstance(data, dict) or set(data) != {"public_key"}:
+            raise InvalidInput.one("$", 'the body is {"public_key": "<base64 of 32 bytes>"}')
+        try:
+            key = PublicKey.from_text(str(data["public_key"]))
+        except ValueError as error:
+            raise InvalidInput.one("$.public_key", str(error)) from None
+
+        def work(conn: Connection, now: datetime) -> tuple[Reply, Callable[[], None]]:
+            conn.execute(
+                sa.update(parties_table)
+                .where(parties_table.c.id == party)
+                .values(public_key=key.text)
+            )
+            view = {"party": party, "key_id": key.id, "public_key": key.text}
+            append_event(
+                conn,
+                kind=KEY_REGISTERED,
+                actor=party,
+                audience=[party],
+                payload={"key": view},
+                at=now,
+            )
+            return Reply(200, {"key": view}), lambda: None
+
+        return self._write(party, None, work)
 
     # -- hotline ----------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from sharedsky.model import rfc3339
 from sharedsky.service.airspace_watch import AirspaceWatch, countries
 from sharedsky.service.coordinator import MAX_TEXT, Coordinator, Reply
 from sharedsky.service.volume_watch import VolumeWatch
-from sharedsky.store.events import append_event
+from sharedsky.store.events import append_event, payload_of
 from sharedsky.store.parties import Party, list_parties
 from sharedsky.store.schema import events
 from sharedsky.tactical import (
@@ -259,9 +259,12 @@ class LivePicture:
     def _close_orphans(self) -> None:
         """End, in the log, alerts a previous run raised and never ended."""
         with self.coordinator.db.read() as conn:
-            rows = conn.execute(
-                sa.select(events.c.kind, events.c.payload).where(events.c.kind.like("alert.%"))
-            ).all()
+            rows = [
+                (kind, payload_of(entry))
+                for kind, entry in conn.execute(
+                    sa.select(events.c.kind, events.c.entry).where(events.c.kind.like("alert.%"))
+                )
+            ]
         open_alerts: dict[int, dict[str, Any]] = {}
         for kind, payload in rows:
             alert = payload["alert"]

@@ -1,8 +1,17 @@
-"""The append-only event log: every state change, in order, with who may see it."""
+"""The append-only event log: every state change, in order, with who may see it.
+
+Each event is written with its ledger entry (the exact text the evidence log hashes) and its
+leaf, in the caller's transaction: an event is in the ledger exactly when it is committed.
+A request a party signed (:func:`signed_by`) leaves its signature on the first event that the
+party's request writes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,9 +19,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sharedsky.store.schema import event_audience, events
+from sharedsky.errors import AlreadyExists
+from sharedsky.ledger import Entry, SignedRequest, leaf_hash
+from sharedsky.model import rfc3339
+from sharedsky.store.schema import event_audience, event_signatures, events, ledger_leaves
 
-__all__ = ["Event", "append_event", "last_seq", "read_events", "utc"]
+__all__ = [
+    "Event",
+    "append_event",
+    "last_seq",
+    "payload_of",
+    "read_events",
+    "record_leaf",
+    "signed_by",
+    "utc",
+]
+
+_signed: ContextVar[SignedRequest | None] = ContextVar("sharedsky_signed_request", default=None)
 
 
 def utc(moment: datetime) -> datetime:
@@ -29,6 +52,17 @@ class Event:
     payload: dict[str, Any]
 
 
+@contextmanager
+def signed_by(request: SignedRequest | None) -> Iterator[None]:
+    """Within this block (one request, one thread), the first event appended by the signing
+    party carries ``request``'s signature."""
+    token = _signed.set(request)
+    try:
+        yield
+    finally:
+        _signed.reset(token)
+
+
 def append_event(
     conn: Connection,
     *,
@@ -38,37 +72,95 @@ def append_event(
     payload: dict[str, Any],
     at: datetime,
 ) -> int:
-    """Append one event inside the caller's transaction; return its sequence number."""
-    seq = conn.execute(
-        sa.insert(events)
-        .values(at=at, kind=kind, actor=actor, payload=payload)
-        .returning(events.c.seq)
-    ).scalar_one()
+    """Append one event and its ledger leaf inside the caller's transaction (which holds the
+    write lock, so leaves are numbered in commit order); return its sequence number."""
+    signed = _signed.get()
+    if signed is not None and signed.signature.party == actor:
+        _signed.set(None)
+        reused = conn.execute(
+            sa.select(event_signatures.c.event_seq).where(
+                event_signatures.c.party_id == actor,
+                event_signatures.c.nonce == signed.signature.nonce,
+            )
+        ).first()
+        if reused is not None:
+            raise AlreadyExists(
+                f"nonce {signed.signature.nonce!r} was used by event {reused[0]}: "
+                "a replayed request"
+            )
+    else:
+        signed = None
     parties = sorted(set(audience))
+    seq = int(
+        conn.execute(
+            sa.insert(events)
+            .values(at=at, kind=kind, actor=actor, entry="")
+            .returning(events.c.seq)
+        ).scalar_one()
+    )
     if parties:
         conn.execute(sa.insert(event_audience), [{"party_id": p, "seq": seq} for p in parties])
-    return int(seq)
+    if signed is not None:
+        block = signed.signature
+        conn.execute(
+            sa.insert(event_signatures).values(
+                event_seq=seq,
+                party_id=block.party,
+                key_id=block.key_id,
+                nonce=block.nonce,
+                signed_at=block.signed_at,
+                document_sha256=block.document_sha256,
+                signature=block.signature,
+                document=signed.document,
+            )
+        )
+    entry = Entry(
+        seq,
+        rfc3339(at),
+        kind,
+        actor,
+        tuple(parties),
+        payload,
+        None if signed is None else signed.signature,
+    )
+    record_leaf(conn, entry)
+    return seq
+
+
+def record_leaf(conn: Connection, entry: Entry) -> None:
+    """Store an event's entry and append its leaf (the ledger's share of an append)."""
+    text = entry.text
+    conn.execute(sa.update(events).where(events.c.seq == entry.seq).values(entry=text))
+    index = conn.execute(sa.select(sa.func.max(ledger_leaves.c.leaf_index))).scalar()
+    conn.execute(
+        sa.insert(ledger_leaves).values(
+            leaf_index=0 if index is None else int(index) + 1,
+            event_seq=entry.seq,
+            leaf_hash=leaf_hash(text.encode("ascii")).hex(),
+        )
+    )
 
 
 def read_events(conn: Connection, party: str, *, after: int, limit: int = 500) -> list[Event]:
     """The events ``party`` may see with ``seq > after``, oldest first."""
     rows = conn.execute(
-        sa.select(events)
+        sa.select(events.c.seq, events.c.at, events.c.kind, events.c.actor, events.c.entry)
         .join(event_audience, event_audience.c.seq == events.c.seq)
         .where(event_audience.c.party_id == party, events.c.seq > after)
         .order_by(events.c.seq)
         .limit(limit)
-    ).mappings()
+    )
     return [
-        Event(
-            seq=int(r["seq"]),
-            at=utc(r["at"]),
-            kind=r["kind"],
-            actor=r["actor"],
-            payload=r["payload"],
-        )
-        for r in rows
+        Event(seq=int(seq), at=utc(at), kind=kind, actor=actor, payload=payload_of(entry))
+        for seq, at, kind, actor, entry in rows
     ]
+
+
+def payload_of(entry: str) -> dict[str, Any]:
+    """An event's payload, from its entry (the payload is the entry's last member)."""
+    start = entry.index('"payload":') + len('"payload":')
+    payload: dict[str, Any] = json.loads(entry[start:-1])
+    return payload
 
 
 def last_seq(conn: Connection) -> int:

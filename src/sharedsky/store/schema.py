@@ -23,13 +23,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 __all__ = [
     "admin_tokens",
     "event_audience",
+    "event_signatures",
     "events",
     "idempotency",
+    "ledger_keys",
+    "ledger_leaves",
     "messages",
     "metadata",
     "notices",
@@ -38,6 +42,7 @@ __all__ = [
     "parties",
     "subscriptions",
     "tokens",
+    "tree_heads",
     "webhooks",
 ]
 
@@ -128,8 +133,58 @@ events = Table(
     Column("at", Moment, nullable=False),
     Column("kind", String(48), nullable=False),
     Column("actor", String(64), nullable=True),
-    Column("payload", JSON, nullable=False),
+    # The ledger entry (sharedsky.ledger.entries): the event's exact text, payload included,
+    # whose hash is its leaf. The columns above are kept beside it for queries.
+    Column("entry", Text, nullable=False),
     sqlite_autoincrement=True,
+)
+
+# The evidence ledger: one leaf per event, in commit order, written in the event's
+# transaction; leaf_index counts without the gaps a sequence may leave.
+ledger_leaves = Table(
+    "ledger_leaves",
+    metadata,
+    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_seq", BigInteger, nullable=False, unique=True),
+    Column("leaf_hash", String(64), nullable=False),
+)
+
+tree_heads = Table(
+    "tree_heads",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    # As signed (RFC 3339 text), so that it round-trips byte for byte.
+    Column("timestamp", String(40), nullable=False),
+    Column("previous_size", BigInteger, nullable=False),
+    Column("previous_root_hash", String(64), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
+
+# The server's public keys (the private key lives in a file, never here).
+ledger_keys = Table(
+    "ledger_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", Moment, nullable=False),
+)
+
+# A party's signature over its request, kept with the event the request caused; the entry
+# holds the same block and the document's hash.
+event_signatures = Table(
+    "event_signatures",
+    metadata,
+    Column("event_seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("party_id", String(64), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("signed_at", String(40), nullable=False),
+    Column("document_sha256", String(64), nullable=False),
+    Column("signature", String(128), nullable=False),
+    Column("document", Text, nullable=False),
+    UniqueConstraint("party_id", "nonce"),
 )
 
 event_audience = Table(

@@ -1,0 +1,68 @@
+"""The evidence ledger: an RFC 6962 Merkle log of every event, signed tree heads, proofs,
+party-signed requests and evidence bundles. A pure library: no I/O, no clock."""
+
+from sharedsky.ledger.bundle import (
+    BUNDLE_FORMAT,
+    BundleEntry,
+    BundleVerdict,
+    make_bundle,
+    verify_bundle,
+)
+from sharedsky.ledger.entries import (
+    Entry,
+    PartySignature,
+    canonical_json,
+    entry_prefix,
+    parse_entry,
+)
+from sharedsky.ledger.heads import PublicKey, SigningKey, TreeHead, key_id
+from sharedsky.ledger.merkle import (
+    MerkleTree,
+    empty_root,
+    leaf_hash,
+    node_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from sharedsky.ledger.requests import WINDOW_S, SignedRequest, request_document, sign_request
+from sharedsky.ledger.verify import (
+    KEY_REGISTERED,
+    EventRecord,
+    LeafRecord,
+    SignatureRecord,
+    Verdict,
+    verify_log,
+)
+
+__all__ = [
+    "BUNDLE_FORMAT",
+    "KEY_REGISTERED",
+    "WINDOW_S",
+    "BundleEntry",
+    "BundleVerdict",
+    "Entry",
+    "EventRecord",
+    "LeafRecord",
+    "MerkleTree",
+    "PartySignature",
+    "PublicKey",
+    "SignatureRecord",
+    "SignedRequest",
+    "SigningKey",
+    "TreeHead",
+    "Verdict",
+    "canonical_json",
+    "empty_root",
+    "entry_prefix",
+    "key_id",
+    "leaf_hash",
+    "make_bundle",
+    "node_hash",
+    "parse_entry",
+    "request_document",
+    "sign_request",
+    "verify_bundle",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_log",
+]
