@@ -4,7 +4,10 @@
 * the reach prefilter of :func:`sharedsky.geo.lateral_gaps_m` never drops a pair whose gap
   is below its limit: per pair, the filtered result is bit for bit the unfiltered one;
 * the vertex depths of overlapping cores (bounding-box prefilter, one boundary per area)
-  equal, bit for bit, the plain per-vertex shapely computation.
+  equal, bit for bit, the plain per-vertex shapely computation;
+* the compiled grid of :class:`sharedsky.strategic.index.VolumeIndex`, under random adds,
+  removes and queries, finds every stored volume whose boxes, band and window meet the
+  query's, and nothing that a plain scan of the filters would drop.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from hypothesis import strategies as st
 from sharedsky.geo import FootprintGeometry, ecef_from_lonlat, lateral_gaps_m
 from sharedsky.geo import distance as geo_distance
 from sharedsky.geo.kernels import angles_to_core
+from sharedsky.strategic.index import Box, VolumeIndex
 
 try:
     import reference as ref
@@ -182,3 +186,72 @@ def test_vertex_depths_equal_the_plain_computation(data, centre):
     if a.core.value == "area":
         got = geo_distance._reach(cores, core_a, single=True)
         assert np.array_equal(got, plain_reach(cores, core_a, single=True))
+
+
+@st.composite
+def index_boxes(draw: st.DrawFn) -> tuple[Box, float, float, float, float]:
+    """A box (longitudes past ±180 included; under 64° wide, as footprints' boxes are), an
+    ECEF box, a band and a window, on coarse values so that edges often coincide."""
+    west = draw(st.sampled_from([-181.0, -3.0, 178.0])) + draw(st.integers(0, 12)) / 4
+    east = west + draw(st.sampled_from([0, 1, 2, 3, 8, 40, 127])) / 2
+    south = draw(st.sampled_from([-60.0, 0.0, 88.0])) + draw(st.integers(0, 6)) / 4
+    north = min(south + draw(st.sampled_from([0, 1, 3, 20, 60])) / 2, 89.5)
+    low = np.array([draw(st.integers(-6, 5)) * 1e6 for _ in range(3)])
+    high = low + np.array([draw(st.integers(0, 6)) * 1e6 for _ in range(3)])
+    z0, t0 = draw(st.integers(0, 10)), draw(st.integers(0, 10))
+    z1, t1 = z0 + draw(st.integers(0, 5)), t0 + draw(st.integers(0, 5))
+    return Box(west, east, south, north, low, high), z0, z1, t0, t1
+
+
+def lon_meet(a: Box, b: Box) -> bool:
+    return any(a.west + k <= b.east and b.west <= a.east + k for k in (-360.0, 0.0, 360.0))
+
+
+def filters_meet(a: tuple[Box, float, float, float, float], q: tuple[Box, ...]) -> bool:
+    box, z0, z1, t0, t1 = a
+    qbox, qz0, qz1, qt0, qt1 = q
+    return bool(
+        z0 <= qz1
+        and z1 >= qz0
+        and t0 <= qt1
+        and t1 >= qt0
+        and np.all(box.ecef_min <= qbox.ecef_max)
+        and np.all(box.ecef_max >= qbox.ecef_min)
+    )
+
+
+@settings(KERNELS, max_examples=150)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["add", "add", "remove", "query"]), index_boxes(), st.integers()),
+        min_size=1,
+        max_size=120,
+    )
+)
+def test_index_finds_what_a_plain_scan_finds(steps):
+    index = VolumeIndex(capacity=2)
+    stored: dict[int, tuple[Box, float, float, float, float]] = {}
+    for action, item, pick in steps:
+        if action == "add":
+            slot = index.add(*item)
+            assert slot not in stored
+            stored[slot] = item
+        elif action == "remove" and stored:
+            slot = sorted(stored)[pick % len(stored)]
+            index.remove(slot)
+            del stored[slot]
+        else:
+            found = index.query(*item)
+            assert list(found) == sorted(set(found.tolist()))
+            query_box = item[0]
+            must = {
+                s
+                for s, v in stored.items()
+                if filters_meet(v, item)
+                and lon_meet(v[0], query_box)
+                and v[0].south <= query_box.north
+                and query_box.south <= v[0].north
+            }
+            may = {s for s, v in stored.items() if filters_meet(v, item)}
+            assert must <= set(found.tolist()) <= may
+        assert len(index) == len(stored)

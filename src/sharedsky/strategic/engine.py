@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,15 @@ class _Entry:
     operation: Operation
     version: int
     slots: tuple[int, ...]
+
+
+class _Owner(NamedTuple):
+    """Who an indexed slot belongs to, and its footprint."""
+
+    operation: str
+    volume: int
+    geometry: FootprintGeometry
+    party: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +189,7 @@ class StrategicEngine:
         self.priority: PriorityPolicy = priority or PriorityRule()
         self._index = VolumeIndex()
         self._entries: dict[str, _Entry] = {}
-        self._slot_owner: dict[int, tuple[str, int, FootprintGeometry]] = {}
+        self._slot_owner: dict[int, _Owner] = {}
         self._columns = _SlotColumns()
         self._party_codes: dict[str, int] = {}
         self._op_codes: dict[str, int] = {}
@@ -270,7 +280,7 @@ class StrategicEngine:
             p = _prepare(volume)
             slot = self._index.add(p.box, p.z0, p.z1, p.t0, p.t1)
             self._columns.put(slot, p, party, op_code)
-            self._slot_owner[slot] = (operation.id, i, p.geometry)
+            self._slot_owner[slot] = _Owner(operation.id, i, p.geometry, operation.party)
             slots.append(slot)
         return tuple(slots)
 
@@ -312,7 +322,8 @@ class StrategicEngine:
         slots = self._index.query(
             box_of(footprint), lower_m + GEOID_N_MIN_M, upper_m + GEOID_N_MAX_M, t0, t1
         )
-        return [VolumeRef(*self._slot_owner[int(s)][:2]) for s in slots]
+        owners = self._slot_owner
+        return [VolumeRef(owners[s].operation, owners[s].volume) for s in slots.tolist()]
 
     # -- the check --------------------------------------------------------------------------
 
@@ -391,35 +402,40 @@ class StrategicEngine:
         live = np.flatnonzero((start < end) & (vgap < vbuf - _VERTICAL_TIE_M) & ~apart)
         if len(live) == 0:
             return []
-        owners = [self._slot_owner[int(slot)] for slot in slots[live]]
-        gaps = lateral_gaps_m(a.geometry, [g for _, _, g in owners], lbuf[live])
+        slot_owner = self._slot_owner
+        owners = [slot_owner[slot] for slot in slots[live].tolist()]
+        gaps = lateral_gaps_m(a.geometry, [o.geometry for o in owners], lbuf[live])
+        hit = np.flatnonzero(gaps < math.inf)
+        if len(hit) == 0:
+            return []
+        chosen = live[hit]
         out = []
         verdicts: dict[str, tuple[Verdict, Reason]] = {}
         columns = zip(
-            gaps.tolist(),
-            owners,
-            start[live].tolist(),
-            end[live].tolist(),
-            vgap[live].tolist(),
-            lbuf[live].tolist(),
-            vbuf[live].tolist(),
-            time_s[live].tolist(),
+            [owners[k] for k in hit.tolist()],
+            start[chosen].tolist(),
+            end[chosen].tolist(),
+            gaps[hit].tolist(),
+            vgap[chosen].tolist(),
+            lbuf[chosen].tolist(),
+            vbuf[chosen].tolist(),
+            time_s[chosen].tolist(),
             strict=True,
         )
-        for gap, (owner, volume, _), t0, t1, vertical, lateral_b, vertical_b, time_b in columns:
-            if gap == math.inf:
-                continue
-            if owner not in verdicts:
-                verdicts[owner] = self.priority.verdict(operation, self._entries[owner].operation)
-            verdict, reason = verdicts[owner]
+        checked, checked_party = operation.id, operation.party
+        for owner, t0, t1, gap, vertical, lateral_b, vertical_b, time_b in columns:
+            found = verdicts.get(owner.operation)
+            if found is None:
+                other = self._entries[owner.operation].operation
+                found = verdicts[owner.operation] = self.priority.verdict(operation, other)
             out.append(
                 Conflict(
-                    operation.id,
-                    operation.party,
+                    checked,
+                    checked_party,
                     index,
-                    owner,
-                    self._entries[owner].operation.party,
-                    volume,
+                    owner.operation,
+                    owner.party,
+                    owner.volume,
                     t0,
                     t1,
                     gap,
@@ -427,8 +443,7 @@ class StrategicEngine:
                     lateral_b,
                     vertical_b,
                     time_b,
-                    verdict,
-                    reason,
+                    *found,
                 )
             )
         return out
