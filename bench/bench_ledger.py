@@ -4,16 +4,17 @@ Cases:
 
 * **append cost**: 400 operation writes (``Coordinator.put_operation``, one party's circles
   with notices to nobody, and 1 in 4 conflicting with another party's so a notice is sent) on
-  SQLite; the time inside ``record_leaf`` (building the entry, storing it, the leaf row) as a
-  share of the whole write. Target: under 10 %.
+  SQLite; the time inside ``record_leaf`` (hashing the entry, the leaf row) as a share of the
+  whole write. Target: under 10 %. The entry's text itself is not counted: it is the event's
+  JSON, which the event row held before the ledger too.
 * **verify**: a log of 1,000,000 events (two-party audiences, small payloads, a signed head
   every 10,000 leaves) written straight into an SQLite file, then
   ``verify_database`` over it. Target: under 10 s. Baseline in the same run: reading every
   entry and hashing it (SHA-256), with no Merkle tree, heads or checks: the floor of any
   verifier of this log.
-* **proofs**: ``GET /v1/ledger/proofs/inclusion`` through the real app (in-process ASGI
-  client) for random events at that size, and ``LedgerService.inclusion`` called directly.
-  Target: under 5 ms.
+* **proofs**: ``GET /v1/ledger/proofs/inclusion`` from a real ``sharedsky serve`` process on
+  that database (one keep-alive ``http.client`` connection, random events), and
+  ``LedgerService.inclusion`` called directly. Target: under 5 ms.
 
 Run ``.venv/bin/python bench/bench_ledger.py`` (``--events N`` to change the size,
 ``--record`` to write the results into docs/benchmarks.md).
@@ -23,25 +24,27 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import random
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 import common
 import sharedsky.store.events as store_events
+from bench_service import serve
 from sharedsky.ledger import Entry, MerkleTree, SigningKey
 from sharedsky.model import rfc3339
-from sharedsky.service import Coordinator, LedgerService, create_app
+from sharedsky.service import Coordinator, LedgerService
 from sharedsky.store import open_database
 from sharedsky.store.ledger import verify_database
 from sharedsky.store.parties import issue_token
@@ -61,9 +64,9 @@ def append_cost(folder: Path, writes: int) -> dict[str, float]:
     spent = [0.0]
     original = store_events.record_leaf
 
-    def timed(conn: Any, entry: Entry) -> None:
+    def timed(conn: Any, index: int, seq: int, entry: str) -> None:
         begin = time.perf_counter()
-        original(conn, entry)
+        original(conn, index, seq, entry)
         spent[0] += time.perf_counter() - begin
 
     def volume(lon: float, lat: float) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def append_cost(folder: Path, writes: int) -> dict[str, float]:
     times = []
     try:
         for n in range(writes):
-            lon = (n // 4) * 0.5 if n % 4 == 0 else n * 0.5
+            lon = (n // 4) * 0.5 if n % 4 == 0 else (n * 0.5) % 340 - 170
             lat = 10 if n % 4 == 0 else 20
             begin = time.perf_counter()
             coordinator.put_operation(
@@ -196,23 +199,41 @@ def main() -> None:
         service = LedgerService(coordinator, key)
         service.sign()
         load_s = time.perf_counter() - begin
-        client = TestClient(create_app(coordinator, ledger=service, tick_s=None))
         rng = random.Random(5)
         direct, served = [], []
-        headers = {"Authorization": f"Bearer {token}"}
         for _ in range(args.proofs):
             seq = rng.randint(1, args.events)
-            t0 = time.perf_counter()
+            begin = time.perf_counter()
             service.inclusion("P1", seq, None)
-            t1 = time.perf_counter()
-            reply = client.get(
-                "/v1/ledger/proofs/inclusion", params={"event": seq}, headers=headers
-            )
-            t2 = time.perf_counter()
-            assert reply.status_code == 200, reply.text
-            direct.append((t1 - t0) * 1e3)
-            served.append((t2 - t1) * 1e3)
+            direct.append((time.perf_counter() - begin) * 1e3)
         database.dispose()
+        key_file = folder / "server.key"
+        key_file.write_bytes(key.to_pem())
+        command = [sys.executable, "-m", "sharedsky", "serve", "--ledger-key", str(key_file)]
+        with serve(command, f"sqlite:///{path}", folder, "ledger") as server:
+            # The stdlib client: httpx spends about 1 ms of its own per request here, which is
+            # not the server's.
+            host, port = server.base.removeprefix("http://").split(":")
+            client = http.client.HTTPConnection(host, int(port))
+            # The server's first seconds are its background loops' warm-up (the live sweep's
+            # first run loads its compiled kernels): steady state is what is measured.
+            settle = time.monotonic() + 5
+            while time.monotonic() < settle:
+                client.request("GET", "/healthz")
+                client.getresponse().read()
+            for _ in range(args.proofs):
+                seq = rng.randint(1, args.events)
+                begin = time.perf_counter()
+                client.request(
+                    "GET",
+                    f"/v1/ledger/proofs/inclusion?event={seq}",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                reply = client.getresponse()
+                body = reply.read()
+                served.append((time.perf_counter() - begin) * 1e3)
+                assert reply.status == 200, body
+            client.close()
     wall = (datetime.now(UTC) - started).total_seconds()
     floor = min(floor_s, floor_again)
     rows = [
@@ -231,7 +252,7 @@ def main() -> None:
             f"read + SHA-256 of every entry {floor:.2f} s; ratio {verify_s / floor:.1f}",
         ),
         (
-            f"inclusion proof served (HTTP, in-process), {args.events:,} leaves",
+            f"inclusion proof served (HTTP, `sharedsky serve`), {args.events:,} leaves",
             f"p50 {statistics.median(served):.2f} / p99 {percentile(served, 99):.2f} ms",
             "< 5 ms",
             "yes" if percentile(served, 99) < 5 else "**NO**",

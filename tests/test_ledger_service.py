@@ -471,3 +471,48 @@ def test_cli_verify_names_the_first_bad_entry(tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["ledger", "verify", "--bundle", str(tmp_path / "missing.json")])
     assert bad.exit_code == 2
     db.dispose()
+
+
+def test_parallel_verification_agrees_with_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large SQLite logs are checked by worker processes over ranges of leaves; they find
+    the same first place as one process does."""
+    import shutil
+
+    from service_fixtures import fresh_database
+    from sharedsky.store import ledger as store_ledger
+    from sharedsky.store import open_database
+
+    db = fresh_database("sqlite", tmp_path)
+    _, key, head = _build_log(db)
+    db.dispose()
+    monkeypatch.setattr(store_ledger, "_PARALLEL_FROM", 1)
+    source = tmp_path / "test.db"
+    tampers: list[Change | None] = [
+        None,
+        ("events", "change", 7, 2),
+        ("ledger_leaves", "change", 3, 9),
+        ("ledger_leaves", "delete", 5, 0),
+        ("events", "insert", 0, 0),
+        ("tree_heads", "change", 1, 0),
+    ]
+    for n, change in enumerate(tampers):
+        copy = tmp_path / f"copy{n}.db"
+        shutil.copy(source, copy)
+        tampered = open_database(f"sqlite:///{copy}", migrate=False)
+        expected = None
+        if change is not None:
+            with tampered.transaction() as conn:
+                expected = _tamper(conn, change)
+        with tampered.read() as conn:
+            alone = verify_database(conn, keys=[key], kept=[head], workers=1)
+        with tampered.read() as conn:
+            split = verify_database(conn, keys=[key], kept=[head], workers=2)
+        tampered.dispose()
+        assert split.problems == alone.problems
+        assert split.root == alone.root and split.leaves == alone.leaves
+        if expected is None:
+            assert alone.ok, alone.problems
+        else:
+            assert expected in alone.problems[0]

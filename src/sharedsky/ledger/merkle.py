@@ -85,8 +85,28 @@ class MerkleTree:
             levels[height] += node
 
     def extend(self, leaves: Iterable[bytes]) -> None:
-        for leaf in leaves:
-            self.append(leaf)
+        """Add many leaf hashes at once."""
+        self.extend_packed(b"".join(leaves))
+
+    def extend_packed(self, packed: bytes | bytearray) -> None:
+        """Add leaf hashes packed back to back, each level's new nodes in one pass."""
+        if len(packed) % HASH_SIZE:
+            raise ValueError(f"leaf hashes are {HASH_SIZE} bytes each")
+        levels = self._levels
+        levels[0] += packed
+        height = 0
+        step = 2 * HASH_SIZE
+        while len(levels[height]) >= step:
+            below = levels[height]
+            if len(levels) == height + 1:
+                levels.append(bytearray())
+            above = levels[height + 1]
+            have, want = len(above) // HASH_SIZE, len(below) // step
+            above += b"".join(
+                _sha256(b"\x01" + below[i * step : (i + 1) * step]).digest()
+                for i in range(have, want)
+            )
+            height += 1
 
     def leaf(self, index: int) -> bytes:
         """The hash of leaf ``index``."""

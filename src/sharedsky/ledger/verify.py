@@ -1,16 +1,23 @@
 """Checking a whole log: every event against its leaf, every head against the tree.
 
-:func:`verify_log` walks the events (by sequence number) and the leaves (by index) side by
-side, as a database hands them out, so a million entries need no more memory than the tree.
-It names each place where the record does not hold together, in log order:
+The work is in two steps so that the first can run in several processes over ranges of the
+log: :func:`check_rows` checks a range of leaves, each row holding the leaf and the columns
+of the event it names (:data:`ROW_FIELDS`), and returns a :class:`Chunk`: the leaf hashes of
+the entries as they are, and the problems found; :func:`verify_log` joins the chunks in
+order, rebuilds the tree and checks the heads and the party signatures. Every problem is
+named at its place in the log, and the first in log order is *the* place:
 
-* an event whose columns differ from its entry, or whose entry does not hash to its leaf;
-* an event without a leaf, a leaf without its event, a leaf index missing or out of order;
+* an event whose columns or audience differ from its entry, or whose entry does not hash to
+  its leaf; a leaf naming an event that is missing; an event no leaf names; a leaf index
+  missing or out of order;
 * a party signature that does not verify with the key the party had registered (the keys
   are taken from the log's own ``party.key_registered`` entries, not from a table);
 * a head whose root is not the tree's at its size, whose signature does not verify with a
   trusted server key, that names a previous head which is not there, or that lies beyond
   the log; a head somebody kept (``kept``) that the database no longer has.
+
+A row is a plain tuple, as a database driver returns it: a million rows through objects
+would cost more than checking them.
 """
 
 from __future__ import annotations
@@ -18,51 +25,152 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as _text
+from typing import Any
 
-from sharedsky.ledger.entries import PartySignature, entry_prefix
+from sharedsky.ledger.entries import canonical_json
 from sharedsky.ledger.heads import PublicKey, TreeHead
-from sharedsky.ledger.merkle import MerkleTree, empty_root, leaf_hash
+from sharedsky.ledger.merkle import HASH_SIZE, MerkleTree, empty_root
 
 __all__ = [
     "KEY_REGISTERED",
-    "EventRecord",
-    "LeafRecord",
-    "SignatureRecord",
+    "ROW_FIELDS",
+    "Chunk",
     "Verdict",
+    "check_rows",
     "verify_log",
 ]
 
 KEY_REGISTERED = "party.key_registered"
+ROW_FIELDS = (
+    "leaf_index",
+    "leaf_event_seq",
+    "leaf_hash",
+    "seq",
+    "at",
+    "kind",
+    "actor",
+    "audience",
+    "entry",
+    "signer",
+    "key_id",
+    "nonce",
+    "signed_at",
+    "document_sha256",
+    "signature",
+    "document",
+)
+"""A row: the leaf (index, event number, hash in hex); the event it names (``seq`` None when
+there is none), its time as RFC 3339 text and its audience as a JSON array, as its entry
+writes them; the party signature kept with it (``signer`` None when unsigned)."""
+
+_MAX_PROBLEMS = 50
+_sha256 = hashlib.sha256
+
+Problem = tuple[int, int, str]
+"""(position in the log, order found, text)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SignatureRecord:
-    """A party signature as the store keeps it: the block and the signed document."""
+@dataclass(slots=True)
+class Chunk:
+    """What :func:`check_rows` found in a range of leaves."""
 
-    signature: PartySignature
-    document: str
-
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """An event row: its columns, its audience and its stored entry."""
-
-    seq: int
-    at: str
-    kind: str
-    actor: str | None
-    audience: list[str]
-    entry: str
-    signed: SignatureRecord | None = None
+    start: int
+    first_index: int = -1
+    """The index of the first leaf the range holds (-1: none)."""
+    count: int = 0
+    first_seq: int = 0
+    last_seq: int = 0
+    digests: bytearray = field(default_factory=bytearray)
+    problems: list[Problem] = field(default_factory=list)
+    special: list[tuple[Any, ...]] = field(default_factory=list)
+    """Signed entries and key registrations, checked in log order by :func:`verify_log`."""
+    complete: bool = True
+    """False when the range stopped early (a leaf missing or out of order)."""
 
 
-@dataclass(frozen=True, slots=True)
-class LeafRecord:
-    index: int
-    seq: int
-    hash_hex: str
+def _problem(problems: list[Problem], position: int, text: str) -> None:
+    if len(problems) < 4 * _MAX_PROBLEMS:
+        problems.append((position, len(problems), text))
+
+
+def check_rows(rows: Iterable[tuple[Any, ...]], start: int = 0) -> Chunk:
+    """Check the leaves from index ``start`` on, each with its event's columns."""
+    chunk = Chunk(start)
+    digests, problems, special = chunk.digests, chunk.problems, chunk.special
+    expected, last_seq = start, -1
+    for row in rows:
+        index, leaf_seq, leaf_hex, seq, at, kind, actor, audience, entry, signer = row[:10]
+        if chunk.first_index < 0:
+            chunk.first_index = index
+        if index != expected:
+            _problem(
+                problems,
+                expected,
+                f"leaf {expected}: missing (the next leaf is {index})"
+                if index > expected
+                else f"leaf {index}: out of order after leaf {expected - 1}",
+            )
+            chunk.complete = False
+            break
+        if leaf_seq <= last_seq:
+            _problem(problems, index, f"leaf {index}: names event {leaf_seq}, not after {last_seq}")
+            chunk.complete = False
+            break
+        if chunk.count == 0:
+            chunk.first_seq = leaf_seq
+        chunk.count += 1
+        expected, last_seq = index + 1, leaf_seq
+        if seq is None:
+            _problem(problems, index, f"leaf {index}: names event {leaf_seq}, which is missing")
+            digests += bytes.fromhex(leaf_hex) if _is_hash(leaf_hex) else bytes(HASH_SIZE)
+            continue
+        signed = "null" if signer is None else canonical_json(_block(row))
+        prefix = (
+            f'{{"event":{seq},"at":{_text(at)},"kind":{_text(kind)},'
+            f'"actor":{"null" if actor is None else _text(actor)},"audience":{audience},'
+            f'"party_signature":{signed},"payload":'
+        )
+        try:
+            data = entry.encode("ascii")
+        except UnicodeEncodeError:
+            data = entry.encode("utf-8")
+        digest = _sha256(b"\x00" + data).digest()
+        digests += digest
+        matches = entry.startswith(prefix) and entry.endswith("}")
+        if digest.hex() != leaf_hex:
+            _problem(
+                problems,
+                index,
+                f"event {seq} (leaf {index}): its entry does not hash to the leaf's "
+                f"{str(leaf_hex)[:16]}…",
+            )
+        if not matches:
+            _problem(
+                problems, index, f"event {seq} (leaf {index}): its columns differ from its entry"
+            )
+        if signer is not None or (kind == KEY_REGISTERED and matches):
+            special.append((*row, len(prefix)))
+    chunk.last_seq = last_seq
+    return chunk
+
+
+def _block(row: tuple[Any, ...]) -> dict[str, Any]:
+    signer, key, nonce, signed_at, document_sha256, signature = row[9:15]
+    return {
+        "party": signer,
+        "key_id": key,
+        "nonce": nonce,
+        "signed_at": signed_at,
+        "document_sha256": document_sha256,
+        "signature": signature,
+    }
+
+
+def _is_hash(text: Any) -> bool:
+    return isinstance(text, str) and len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 
 
 @dataclass(slots=True)
@@ -82,181 +190,145 @@ class Verdict:
         return not self.problems
 
 
-_MAX_PROBLEMS = 50
+class _Signatures:
+    """Party keys as the log registers them, and the signatures checked against them."""
 
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        self.keys: dict[tuple[str, str], PublicKey] = {}
+        self.checked = 0
 
-class _Walk:
-    def __init__(self, keys: dict[str, PublicKey], verdict: Verdict) -> None:
-        self.keys = keys
-        self.verdict = verdict
-        self.tree = MerkleTree()
-        self.party_keys: dict[str, dict[str, PublicKey]] = {}
+    def entry(self, row: tuple[Any, ...]) -> None:
+        index, _, _, seq, _, kind, actor, _, entry, signer = row[:10]
+        where = f"event {seq} (leaf {index})"
+        if kind == KEY_REGISTERED and row[-1] <= len(entry):
+            try:
+                payload = json.loads(entry[row[-1] : -1])
+                key = PublicKey.from_text(payload["key"]["public_key"])
+                self.keys[(str(payload["key"]["party"]), key.id)] = key
+            except (ValueError, KeyError, TypeError):
+                _problem(self.problems, index, f"{where}: a key registration without a key")
+        if signer is not None:
+            self.signed(index, where, actor, row)
 
-    def problem(self, text: str) -> None:
-        if len(self.verdict.problems) < _MAX_PROBLEMS:
-            self.verdict.problems.append(text)
-
-    def event(self, event: EventRecord, leaf: LeafRecord) -> None:
-        where = f"event {event.seq} (leaf {leaf.index})"
-        signature = None if event.signed is None else event.signed.signature
-        prefix = entry_prefix(
-            event.seq, event.at, event.kind, event.actor, event.audience, signature
-        )
-        entry = event.entry
-        if not (entry.startswith(prefix) and entry.endswith("}")):
-            self.problem(f"{where}: its columns or audience differ from its ledger entry")
-        try:
-            data = entry.encode("ascii")
-        except UnicodeEncodeError:
-            data = entry.encode("utf-8")
-            self.problem(f"{where}: its entry is not ASCII")
-        digest = leaf_hash(data)
-        if digest.hex() != leaf.hash_hex:
-            self.problem(f"{where}: its entry does not hash to the leaf's {leaf.hash_hex[:16]}…")
-        self.tree.append(digest)
-        if event.signed is not None:
-            self.signed(where, event)
-        if event.kind == KEY_REGISTERED and entry.startswith(prefix):
-            self.key_registered(where, event, prefix)
-
-    def signed(self, where: str, event: EventRecord) -> None:
-        assert event.signed is not None
-        block, document = event.signed.signature, event.signed.document
-        self.verdict.signatures += 1
+    def signed(self, index: int, where: str, actor: str | None, row: tuple[Any, ...]) -> None:
+        block = _block(row)
+        document: str = row[15]
+        self.checked += 1
         raw = document.encode("utf-8")
-        if hashlib.sha256(raw).hexdigest() != block.document_sha256:
-            self.problem(f"{where}: the signed document does not match its hash in the entry")
+        if hashlib.sha256(raw).hexdigest() != block["document_sha256"]:
+            _problem(self.problems, index, f"{where}: the signed document does not match its hash")
             return
-        if block.party != event.actor:
-            self.problem(f"{where}: signed by {block.party!r}, written by {event.actor!r}")
+        if block["party"] != actor:
+            _problem(self.problems, index, f"{where}: signed by {block['party']!r}, not {actor!r}")
             return
-        key = self.party_keys.get(block.party, {}).get(block.key_id)
+        key = self.keys.get((block["party"], block["key_id"]))
         if key is None:
-            self.problem(f"{where}: signed with key {block.key_id}, not registered before it")
+            _problem(self.problems, index, f"{where}: signed with an unregistered key")
             return
         try:
             fields = json.loads(document)
-            signature = base64.b64decode(block.signature, validate=True)
+            signature = base64.b64decode(block["signature"], validate=True)
         except ValueError:
-            self.problem(f"{where}: the signature or the signed document is malformed")
+            _problem(self.problems, index, f"{where}: the signature or document is malformed")
             return
-        if (fields.get("party"), fields.get("nonce"), fields.get("signed_at")) != (
-            block.party,
-            block.nonce,
-            block.signed_at,
-        ):
-            self.problem(f"{where}: the signed document names another party, nonce or time")
+        named = (fields.get("party"), fields.get("nonce"), fields.get("signed_at"))
+        if named != (block["party"], block["nonce"], block["signed_at"]):
+            _problem(self.problems, index, f"{where}: the document names another nonce or time")
         elif not key.verifies(signature, raw):
-            self.problem(f"{where}: the party signature does not verify")
+            _problem(self.problems, index, f"{where}: the party signature does not verify")
 
-    def key_registered(self, where: str, event: EventRecord, prefix: str) -> None:
-        try:
-            payload = json.loads(event.entry[len(prefix) : -1])
-            key = PublicKey.from_text(payload["key"]["public_key"])
-            party = payload["key"]["party"]
-        except (ValueError, KeyError, TypeError):
-            self.problem(f"{where}: a key registration without a readable key")
-            return
-        self.party_keys.setdefault(party, {})[key.id] = key
 
-    def head(self, head: TreeHead, previous: TreeHead | None) -> None:
-        where = f"head at size {head.size} ({head.timestamp})"
-        self.verdict.heads += 1
-        key = self.keys.get(head.key_id)
-        if key is None:
-            self.problem(f"{where}: signed by key {head.key_id}, which is not trusted")
-        elif not head.verified_by(key):
-            self.problem(f"{where}: its signature does not verify")
-        if head.size > self.tree.size:
-            self.problem(f"{where}: beyond the log's {self.tree.size} leaves")
-            return
-        if self.tree.root(head.size).hex() != head.root_hash:
-            self.problem(f"{where}: its root is not the root of the first {head.size} leaves")
-        prior = (0, "") if previous is None else (previous.size, previous.root_hash)
-        if (head.previous_size, head.previous_root_hash) != prior:
-            self.problem(
-                f"{where}: names the previous head at size {head.previous_size}, "
-                f"but the head before it is at size {prior[0]}"
-            )
+def _check_head(
+    problems: list[Problem],
+    keys: dict[str, PublicKey],
+    tree: MerkleTree,
+    head: TreeHead,
+    previous: TreeHead | None,
+) -> None:
+    where = f"head at size {head.size} ({head.timestamp})"
+    position = max(head.size - 1, 0)
+    key = keys.get(head.key_id)
+    if key is None:
+        _problem(problems, position, f"{where}: signed by key {head.key_id}, not trusted")
+    elif not head.verified_by(key):
+        _problem(problems, position, f"{where}: its signature does not verify")
+    if head.size > tree.size:
+        _problem(problems, position, f"{where}: beyond the log's {tree.size} leaves")
+    elif tree.root(head.size).hex() != head.root_hash:
+        _problem(problems, position, f"{where}: its root is not that of the first leaves")
+    prior = (0, "") if previous is None else (previous.size, previous.root_hash)
+    if (head.previous_size, head.previous_root_hash) != prior:
+        _problem(
+            problems,
+            position,
+            f"{where}: names the previous head at size {head.previous_size}, "
+            f"but the head before it is at size {prior[0]}",
+        )
 
 
 def verify_log(
-    events: Iterable[EventRecord],
-    leaves: Iterable[LeafRecord],
+    chunks: Iterable[Chunk],
     heads: Iterable[TreeHead],
     *,
     keys: Iterable[PublicKey],
+    orphans: Iterable[tuple[int, int]] = (),
     kept: Iterable[TreeHead] = (),
 ) -> Verdict:
-    """Check a log (see the module's description); ``keys`` are the trusted server keys."""
+    """Join the chunks (in order, covering the log from leaf 0) and check the rest.
+
+    ``orphans``: events that no leaf names, as (sequence number, leaves before it);
+    ``keys``: the trusted server keys; ``kept``: heads someone kept.
+    """
     verdict = Verdict()
-    walk = _Walk({k.id: k for k in keys}, verdict)
-    ordered = sorted(heads, key=lambda h: h.size)
-    pending: Iterator[TreeHead] = iter(ordered)
-    next_head = next(pending, None)
-    previous: TreeHead | None = None
-
-    def heads_up_to(size: int) -> None:
-        nonlocal next_head, previous
-        while next_head is not None and next_head.size <= size:
-            walk.head(next_head, previous)
-            previous, next_head = next_head, next(pending, None)
-
-    heads_up_to(0)
-    event_iter = iter(events)
-    event = next(event_iter, None)
+    problems: list[Problem] = []
+    signatures = _Signatures(problems)
+    tree = MerkleTree()
     last_seq = 0
-    for expected, leaf in enumerate(leaves):
-        verdict.leaves += 1
-        if leaf.index != expected:
-            walk.problem(
-                f"leaf {expected}: missing (the next leaf is {leaf.index})"
-                if leaf.index > expected
-                else f"leaf {leaf.index}: out of order after leaf {expected - 1}"
+    for chunk in chunks:
+        if chunk.start != tree.size:
+            after = "" if chunk.first_index < 0 else f" (the next leaf is {chunk.first_index})"
+            _problem(problems, tree.size, f"leaf {tree.size}: missing{after}")
+            break
+        if chunk.count and chunk.first_seq <= last_seq:
+            _problem(
+                problems,
+                chunk.start,
+                f"leaf {chunk.start}: names event {chunk.first_seq}, not after {last_seq}",
             )
             break
-        if leaf.seq <= last_seq:
-            walk.problem(f"leaf {leaf.index}: names event {leaf.seq}, not after event {last_seq}")
+        problems.extend(chunk.problems)
+        for row in chunk.special:
+            signatures.entry(row)
+        tree.extend_packed(chunk.digests)
+        verdict.leaves += chunk.count
+        verdict.events += chunk.count
+        if chunk.count:
+            last_seq = chunk.last_seq
+        if not chunk.complete:
             break
-        while event is not None and event.seq < leaf.seq:
-            verdict.events += 1
-            walk.problem(f"event {event.seq}: has no leaf (it is not in the log)")
-            event = next(event_iter, None)
-        if event is None or event.seq != leaf.seq:
-            walk.problem(f"leaf {leaf.index}: names event {leaf.seq}, which is missing")
-            walk.tree.append(
-                bytes.fromhex(leaf.hash_hex) if _is_hash(leaf.hash_hex) else b"\0" * 32
-            )
-        else:
-            verdict.events += 1
-            walk.event(event, leaf)
-            event = next(event_iter, None)
-        last_seq = leaf.seq
-        heads_up_to(walk.tree.size)
-    while event is not None:
+    for seq, position in orphans:
         verdict.events += 1
-        walk.problem(f"event {event.seq}: has no leaf (it is not in the log)")
-        event = next(event_iter, None)
-    while next_head is not None:
-        walk.head(next_head, previous)
-        previous, next_head = next_head, next(pending, None)
-    by_size = {h.size: h for h in ordered}
-    for trusted in kept:
-        stored = by_size.get(trusted.size)
-        if stored is None or stored.signature != trusted.signature:
-            walk.problem(f"kept head at size {trusted.size}: not in the database as signed")
-        elif trusted.size <= walk.tree.size and (
-            walk.tree.root(trusted.size).hex() != trusted.root_hash
-        ):
-            walk.problem(f"kept head at size {trusted.size}: its root is not the log's")
-    verdict.root = walk.tree.root() if walk.tree.size else empty_root()
-    covered = previous.size if previous is not None else 0
-    if walk.tree.size > covered:
-        verdict.notes.append(
-            f"{walk.tree.size - covered} newest entries are not yet under a signed head"
-        )
+        _problem(problems, position, f"event {seq}: has no leaf (it is not in the log)")
+    trusted = {k.id: k for k in keys}
+    ordered = sorted(heads, key=lambda h: h.size)
+    previous: TreeHead | None = None
+    for head in ordered:
+        verdict.heads += 1
+        _check_head(problems, trusted, tree, head, previous)
+        previous = head
+    stored = {h.size: h for h in ordered}
+    for head in kept:
+        held = stored.get(head.size)
+        position = max(head.size - 1, 0)
+        if held is None or held.signature != head.signature:
+            _problem(problems, position, f"kept head at size {head.size}: not in the database")
+        elif head.size <= tree.size and tree.root(head.size).hex() != head.root_hash:
+            _problem(problems, position, f"kept head at size {head.size}: not the log's root")
+    verdict.problems = [text for _, _, text in sorted(problems)][:_MAX_PROBLEMS]
+    verdict.signatures = signatures.checked
+    verdict.root = tree.root() if tree.size else empty_root()
+    covered = 0 if previous is None else previous.size
+    if tree.size > covered:
+        verdict.notes.append(f"{tree.size - covered} newest entries are not under a head yet")
     return verdict
-
-
-def _is_hash(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

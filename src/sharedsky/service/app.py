@@ -9,9 +9,11 @@ Bodies are read raw (so that idempotency keys bind the exact bytes), limited in 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -43,13 +45,51 @@ _SIGNATURE_HEADERS = ("sharedsky-signature", "sharedsky-signed-at", "sharedsky-n
 _OBJECT = {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
 
 
+class _Principals:
+    """Tokens checked in the last :attr:`TTL_S` seconds, by the SHA-256 of the token.
+
+    A token check is a database read and a hash, more than many requests' own work. A token
+    revoked through this server is forgotten at once; one revoked by another process (the
+    ``sharedsky admin`` CLI) stops working within ``TTL_S``.
+    """
+
+    TTL_S = 1.0
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, coordinator: Coordinator, token: str) -> str | None:
+        key = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.get(key)
+        if seen is not None and now - seen[1] < self.TTL_S:
+            return seen[0]
+        with coordinator.db.read() as conn:
+            who = authenticate(conn, token)
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            if who is None:
+                self._seen.pop(key, None)
+            else:
+                self._seen[key] = (who, now)
+        return who
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._seen.clear()
+
+
 def _principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> str:
     """Who the bearer token speaks for: a party id, or ``ADMIN``."""
     if not authorization or not authorization.startswith("Bearer "):
         raise Problem(401, "unauthorized", "Unauthorized", "send Authorization: Bearer TOKEN")
-    coordinator: Coordinator = request.app.state.coordinator
-    with coordinator.db.read() as conn:
-        who = authenticate(conn, authorization.removeprefix("Bearer ").strip())
+    principals: _Principals = request.app.state.principals
+    who = principals.resolve(
+        request.app.state.coordinator, authorization.removeprefix("Bearer ").strip()
+    )
     if who is None:
         raise Problem(401, "unauthorized", "Unauthorized", "the token is unknown or revoked")
     return who
@@ -145,6 +185,7 @@ def create_app(
     app.state.live = picture
     app.state.webhooks = hooks
     app.state.ledger = evidence
+    app.state.principals = principals = _Principals()
 
     @app.exception_handler(SharedskyError)
     async def _known(request: Request, error: SharedskyError) -> Response:
@@ -600,7 +641,9 @@ def create_app(
 
     @app.delete("/v1/admin/tokens/{token_id}", tags=["admin"])
     async def revoke(token_id: str, _: Admin) -> Response:
-        return await run(lambda: coordinator.revoke_token(token_id))
+        reply = await run(lambda: coordinator.revoke_token(token_id))
+        principals.forget_all()
+        return reply
 
     return app
 

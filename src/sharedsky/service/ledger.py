@@ -31,7 +31,6 @@ from sharedsky.store.ledger import (
     head_at,
     latest_head,
     leaf_hashes,
-    leaf_of_event,
     record_server_key,
     store_head,
 )
@@ -125,17 +124,26 @@ class LedgerService:
     def inclusion(self, party: str, seq: int, size: int | None) -> dict[str, Any]:
         """The proof that event ``seq`` (which ``party`` may see) is under the head at
         ``size`` (default: the newest head)."""
-        head = self.head(size)
         with self.coordinator.db.read() as conn:
-            shown = conn.execute(
-                sa.select(event_audience.c.seq).where(
-                    event_audience.c.seq == seq, event_audience.c.party_id == party
+            head = latest_head(conn) if size is None else head_at(conn, size)
+            found = conn.execute(
+                sa.select(ledger_leaves.c.leaf_index, events.c.entry)
+                .join(events, events.c.seq == ledger_leaves.c.event_seq)
+                .join(
+                    event_audience,
+                    sa.and_(
+                        event_audience.c.seq == events.c.seq, event_audience.c.party_id == party
+                    ),
                 )
+                .where(ledger_leaves.c.event_seq == seq)
             ).first()
-            found = None if shown is None else leaf_of_event(conn, seq)
+        if head is None:
+            raise UnknownEntity(
+                "no tree head has been signed yet" if size is None else f"no head at size {size}"
+            )
         if found is None:
             raise UnknownEntity(f"no event {seq} shown to {party}")
-        index, entry = found
+        index, entry = int(found[0]), str(found[1])
         if index >= head.size:
             raise InvalidInput.one(
                 "size", f"event {seq} (leaf {index}) is not under the head at size {head.size}"

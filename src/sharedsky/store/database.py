@@ -2,10 +2,11 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a transaction that returned is on disk),
 foreign keys on, and every write transaction begun ``IMMEDIATE`` so that two writers queue
-instead of failing half-way. PostgreSQL takes a transaction-level advisory lock before
-appending events, so that event sequence numbers become visible in order: a reader that has
-seen event *n* never later finds a committed *n − 1* (the stream's ``Last-Event-ID`` and the
-ledger rely on this).
+instead of failing half-way. PostgreSQL takes a transaction-level advisory lock at the start
+of every write transaction. Either way one writer at a time appends events and numbers them
+itself (the next event and ledger leaf), so numbers become visible in order: a reader that
+has seen event *n* never later finds a committed *n − 1* (the stream's ``Last-Event-ID`` and
+the ledger rely on this).
 """
 
 from __future__ import annotations

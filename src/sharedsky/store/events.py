@@ -91,13 +91,25 @@ def append_event(
     else:
         signed = None
     parties = sorted(set(audience))
-    seq = int(
-        conn.execute(
-            sa.insert(events)
-            .values(at=at, kind=kind, actor=actor, entry="")
-            .returning(events.c.seq)
-        ).scalar_one()
-    )
+    # The caller's transaction holds the write lock, so the next numbers are ours: the event
+    # row is written once, with its entry, instead of inserted and then updated.
+    last_event, last_leaf = conn.execute(
+        sa.select(
+            sa.select(sa.func.max(events.c.seq)).scalar_subquery(),
+            sa.select(sa.func.max(ledger_leaves.c.leaf_index)).scalar_subquery(),
+        )
+    ).one()
+    seq = 1 if last_event is None else int(last_event) + 1
+    text = Entry(
+        seq,
+        rfc3339(at),
+        kind,
+        actor,
+        tuple(parties),
+        payload,
+        None if signed is None else signed.signature,
+    ).text
+    conn.execute(sa.insert(events).values(seq=seq, at=at, kind=kind, actor=actor, entry=text))
     if parties:
         conn.execute(sa.insert(event_audience), [{"party_id": p, "seq": seq} for p in parties])
     if signed is not None:
@@ -114,29 +126,16 @@ def append_event(
                 document=signed.document,
             )
         )
-    entry = Entry(
-        seq,
-        rfc3339(at),
-        kind,
-        actor,
-        tuple(parties),
-        payload,
-        None if signed is None else signed.signature,
-    )
-    record_leaf(conn, entry)
+    record_leaf(conn, 0 if last_leaf is None else int(last_leaf) + 1, seq, text)
     return seq
 
 
-def record_leaf(conn: Connection, entry: Entry) -> None:
-    """Store an event's entry and append its leaf (the ledger's share of an append)."""
-    text = entry.text
-    conn.execute(sa.update(events).where(events.c.seq == entry.seq).values(entry=text))
-    index = conn.execute(sa.select(sa.func.max(ledger_leaves.c.leaf_index))).scalar()
+def record_leaf(conn: Connection, index: int, seq: int, entry: str) -> None:
+    """Append the leaf of event ``seq`` (the ledger's share of an append: the entry's text
+    replaces the JSON payload an event row held before)."""
     conn.execute(
         sa.insert(ledger_leaves).values(
-            leaf_index=0 if index is None else int(index) + 1,
-            event_seq=entry.seq,
-            leaf_hash=leaf_hash(text.encode("ascii")).hex(),
+            leaf_index=index, event_seq=seq, leaf_hash=leaf_hash(entry.encode("ascii")).hex()
         )
     )
 

@@ -192,6 +192,8 @@ event_audience = Table(
     metadata,
     Column("party_id", String(64), primary_key=True),
     Column("seq", ForeignKey("events.seq"), primary_key=True),
+    # The ledger's check reads audiences in event order.
+    Index(None, "seq", "party_id"),
 )
 
 notices = Table(

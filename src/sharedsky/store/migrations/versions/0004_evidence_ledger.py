@@ -65,6 +65,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_seq", name=op.f("pk_event_signatures")),
         sa.UniqueConstraint("party_id", "nonce", name=op.f("uq_event_signatures_party_id_nonce")),
     )
+    op.create_index(op.f("ix_event_audience_seq_party_id"), "event_audience", ["seq", "party_id"])
     # NOT NULL with a default so that SQLite can add it in place; every row is filled below.
     op.add_column("events", sa.Column("entry", sa.Text(), nullable=False, server_default=""))
     _backfill(op.get_bind())
@@ -115,6 +116,7 @@ def downgrade() -> None:
         payload = json.dumps(parse_entry(text).payload)
         conn.execute(sa.update(events).where(events.c.seq == seq).values(payload=payload))
     op.execute("ALTER TABLE events DROP COLUMN entry")
+    op.drop_index(op.f("ix_event_audience_seq_party_id"), table_name="event_audience")
     op.drop_table("event_signatures")
     op.drop_table("ledger_keys")
     op.drop_table("tree_heads")
