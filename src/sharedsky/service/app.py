@@ -135,34 +135,21 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
 
-        def loop() -> None:
-            assert tick_s is not None
-            while not stop.wait(tick_s):
-                try:
-                    picture.tick()
-                except Exception:  # a failed sweep must not stop the next one
-                    logging.getLogger("sharedsky.live").exception("live sweep failed")
+        def every_tick(name: str, work: Callable[[], object], failure: str) -> threading.Thread:
+            def run_loop() -> None:
+                assert tick_s is not None
+                while not stop.wait(tick_s):
+                    try:
+                        work()
+                    except Exception:  # one failed round must not stop the next
+                        logging.getLogger(f"sharedsky.{name}").exception(failure)
 
-        def deliver() -> None:
-            assert tick_s is not None
-            while not stop.wait(tick_s):
-                try:
-                    hooks.deliver()
-                except Exception:  # a failed round must not stop the next one
-                    logging.getLogger("sharedsky.webhooks").exception("webhook round failed")
-
-        def sign() -> None:
-            assert tick_s is not None
-            while not stop.wait(tick_s):
-                try:
-                    evidence.sign()
-                except Exception:  # a failed signature must not stop the next one
-                    logging.getLogger("sharedsky.ledger").exception("signing a head failed")
+            return threading.Thread(target=run_loop, name=f"sharedsky-{name}", daemon=True)
 
         workers = [
-            threading.Thread(target=loop, name="sharedsky-live", daemon=True),
-            threading.Thread(target=deliver, name="sharedsky-webhooks", daemon=True),
-            threading.Thread(target=sign, name="sharedsky-ledger", daemon=True),
+            every_tick("live", picture.tick, "live sweep failed"),
+            every_tick("webhooks", hooks.deliver, "webhook round failed"),
+            every_tick("ledger", evidence.sign, "signing a head failed"),
         ]
         if tick_s is not None:
             for worker in workers:
