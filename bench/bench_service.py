@@ -23,7 +23,7 @@ in this process, on the same machine, so its CPU use is reported beside the serv
   ``POST`` that completes the pair (the later of the two aircraft's first batches) to the
   ``alert.raised`` event arriving on each of the two parties' ``GET /v1/events`` streams.
   Baseline in the same run: the same pairs with no other traffic (the loop's own latency: up
-  to a 1 s wait for the next sweep plus the stream's 0.2 s poll). Target: p99 < 2 s. The
+  to a 1 s wait for the next sweep; the stream wakes on the commit). Target: p99 < 2 s. The
   sweep time is observed from outside: the alert events carry the sweep's start time, and the
   loop waits 1 s after each sweep, so consecutive sweeps start ``1 s + sweep`` apart.
 * **hot spot**: 1,000 operations written into one 20 × 20 km area by 10 parties (10 clients,

@@ -33,6 +33,7 @@ from sharedsky.service.coordinator import Coordinator, Reply, request_digest
 from sharedsky.service.ledger import LedgerService
 from sharedsky.service.live import LivePicture
 from sharedsky.service.problems import Problem, problem_response
+from sharedsky.service.wakeup import Wakeup
 from sharedsky.service.webhooks import WebhookDispatcher
 from sharedsky.store.events import read_events, signed_by
 from sharedsky.store.notices import NoticeStatus
@@ -117,19 +118,23 @@ def create_app(
     *,
     live: LivePicture | None = None,
     tick_s: float | None = 1.0,
-    stream_poll_s: float = 0.2,
+    stream_poll_s: float = 2.0,
     ledger: LedgerService | None = None,
 ) -> FastAPI:
     """The application over one coordinator (and so one database).
 
-    With ``tick_s`` the live picture is swept every ``tick_s`` seconds while the app runs;
-    ``None`` leaves the sweeping to the caller (tests call :meth:`LivePicture.tick`). The
+    Event streams wake on this process's commits and poll every ``stream_poll_s`` for other
+    processes' writes. With ``tick_s`` the live picture is swept every ``tick_s`` seconds while
+    the app runs; ``None`` leaves the sweeping to the caller (tests call
+    :meth:`LivePicture.tick`). The
     ledger signs a tree head every ``tick_s`` while events flow; without ``ledger`` the app
     signs with a new key of its own (``sharedsky serve`` passes the key kept in a file).
     """
     picture = live or LivePicture(coordinator)
     hooks = WebhookDispatcher(coordinator)
     evidence = ledger or LedgerService(coordinator, SigningKey.generate())
+    wakeup = Wakeup()
+    coordinator.db.on_commit(wakeup.notify)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -544,7 +549,7 @@ def create_app(
 
             return JSONResponse({"events": await asyncio.to_thread(page)})
         return StreamingResponse(
-            _sse(coordinator, who, cursor, request.is_disconnected, stream_poll_s),
+            _sse(coordinator, who, cursor, request.is_disconnected, wakeup, stream_poll_s),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -650,10 +655,11 @@ async def _sse(
     party: str,
     cursor: int,
     disconnected: Callable[[], Awaitable[bool]],
+    wakeup: Wakeup,
     poll_s: float,
 ) -> AsyncIterator[bytes]:
     """Events after ``cursor`` as they are committed; a comment line keeps proxies open."""
-    idle = 0.0
+    quiet_since = time.monotonic()
     yield b": sharedsky event stream\n\n"
     while not await disconnected():
 
@@ -661,16 +667,16 @@ async def _sse(
             with coordinator.db.read() as conn:
                 return read_events(conn, party, after=after)
 
-        found = await asyncio.to_thread(fetch)
-        for event in found:
-            data = json.dumps(_event_json(event), separators=(",", ":"))
-            yield f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n".encode()
-            cursor = event.seq
-        if found:
-            idle = 0.0
-            continue
-        await asyncio.sleep(poll_s)
-        idle += poll_s
-        if idle >= 15.0:
-            idle = 0.0
+        with wakeup.waiter() as waiter:
+            found = await asyncio.to_thread(fetch)
+            for event in found:
+                data = json.dumps(_event_json(event), separators=(",", ":"))
+                yield f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n".encode()
+                cursor = event.seq
+            if found:
+                quiet_since = time.monotonic()
+                continue
+            await waiter.wait(poll_s)
+        if time.monotonic() - quiet_since >= 15.0:
+            quiet_since = time.monotonic()
             yield b": keep-alive\n\n"

@@ -266,12 +266,7 @@ class Coordinator:
             issues.append(Issue("id", "an operation id is 1–128 characters, without '/'"))
         if issues:
             raise InvalidInput(issues)
-        limits = Limits(
-            max_footprint_area_km2=self.policy.limits.max_footprint_area_km2,
-            max_window_s=self.policy.limits.max_window_s,
-            max_vertices=self.policy.limits.max_vertices,
-            now=now,
-        )
+        limits = self.policy.limits.model_copy(update={"now": now})
         fields = {k: v for k, v in data.items() if k != "notes"}
         try:
             operation = Operation.parse(

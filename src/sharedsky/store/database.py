@@ -11,7 +11,7 @@ the ledger rely on this).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -58,6 +58,11 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._committed: list[Callable[[], None]] = []
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every write transaction that commits."""
+        self._committed.append(listener)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -69,6 +74,8 @@ class Database:
             if self.dialect == "postgresql":
                 connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7427466)")
             yield connection
+        for listener in self._committed:
+            listener()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
