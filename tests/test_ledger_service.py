@@ -516,3 +516,47 @@ def test_parallel_verification_agrees_with_one_process(
             assert alone.ok, alone.problems
         else:
             assert expected in alone.problems[0]
+
+
+def test_two_kept_heads_prove_one_history_or_a_fork(service: Service, tmp_path: Path) -> None:
+    svc = service
+    assert svc.put("RU", "a", operation(priority=1)).status_code == 201
+    first = svc.client.post("/v1/ledger/heads", headers=svc.as_("RU")).json()
+    assert svc.put("RU", "b", operation(priority=1, start_h=9)).status_code == 201
+    second = svc.client.post("/v1/ledger/heads", headers=svc.as_("RU")).json()
+    proof = svc.client.get(
+        "/v1/ledger/proofs/consistency",
+        params={"first": first["size"], "second": second["size"]},
+        headers=svc.as_("RU"),
+    ).json()
+    # A server that signs a second history: same size, another root, its own key.
+    other = ledger(svc).key.sign_head(second["size"], bytes(32), second["timestamp"], None)
+    files = {}
+    for name, body in [
+        ("first", first),
+        ("second", second),
+        ("forged", other.as_json()),
+        ("proof", proof),
+        ("key", None),
+    ]:
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(server_key(svc).text if body is None else json.dumps(body))
+    runner = CliRunner()
+
+    def compare(*args: str) -> Any:
+        return runner.invoke(
+            cli, ["ledger", "compare-heads", *args, "--public-key", str(files["key"])]
+        )
+
+    same = compare(str(files["first"]), str(files["second"]), "--proof", str(files["proof"]))
+    assert same.exit_code == 0 and same.output.startswith("consistent"), same.output
+    fork = compare(str(files["second"]), str(files["forged"]))
+    assert fork.exit_code == 1 and fork.output.startswith("FORK"), fork.output
+    unproven = compare(str(files["first"]), str(files["forged"]))
+    assert unproven.exit_code == 2
+    wrong = compare(str(files["first"]), str(files["forged"]), "--proof", str(files["proof"]))
+    assert wrong.exit_code == 2 and "rewritten" in wrong.output
+    stranger = SigningKey.generate().sign_head(1, bytes(32), first["timestamp"], None)
+    files["stranger"] = tmp_path / "stranger.json"
+    files["stranger"].write_text(json.dumps(stranger.as_json()))
+    assert compare(str(files["first"]), str(files["stranger"])).exit_code == 2

@@ -13,7 +13,7 @@ from rich.console import Console
 from sharedsky.cli._errors import reports_errors
 from sharedsky.cli.serve import DatabaseUrl, LedgerKey, default_key_path
 from sharedsky.errors import InvalidInput
-from sharedsky.ledger import PublicKey, TreeHead, verify_bundle
+from sharedsky.ledger import PublicKey, Relation, TreeHead, compare_heads, verify_bundle
 from sharedsky.service import Coordinator, LedgerService, load_signing_key
 from sharedsky.store import default_url, open_database
 from sharedsky.store.ledger import verify_database
@@ -99,6 +99,43 @@ def _conclude(problems: list[str], summary: str) -> None:
         print(f"FAILED: {problems[0]}")
         raise typer.Exit(EXIT_TAMPERED)
     print(f"ok: {summary}")
+
+
+@ledger_app.command("compare-heads")
+@reports_errors
+def compare_heads_command(
+    first: Annotated[Path, typer.Argument(help="A signed head (JSON) kept from the server.")],
+    second: Annotated[Path, typer.Argument(help="Another one.")],
+    public_key: Annotated[Path, typer.Option(help="The server's public key (base64 or PEM).")],
+    proof: Annotated[
+        Path | None,
+        typer.Option(help="The server's consistency proof between them (its JSON reply)."),
+    ] = None,
+) -> None:
+    """Whether two signed heads belong to one history. Exit 0: they do; 1: a fork (the log
+    was rewritten); 2: bad input, or not decidable without a consistency proof."""
+    key = _public_key(public_key)
+    assert key is not None
+    heads = []
+    for path in (first, second):
+        try:
+            heads.append(TreeHead.from_json(_read_json(path, "head")))
+        except ValueError as error:
+            raise InvalidInput.one(str(path), str(error)) from None
+    hashes = None
+    if proof is not None:
+        served = _read_json(proof, "proof")
+        try:
+            hashes = [bytes.fromhex(p) for p in served["consistency_proof"]]
+        except (TypeError, KeyError, ValueError):
+            raise InvalidInput.one(str(proof), "not a consistency proof reply") from None
+    found = compare_heads(heads[0], heads[1], key=key, proof=hashes)
+    if found.relation is Relation.FORK:
+        print(f"FORK: {found.reason}")
+        raise typer.Exit(EXIT_TAMPERED)
+    if found.relation is not Relation.CONSISTENT:
+        raise InvalidInput.one("heads", f"{found.relation}: {found.reason}")
+    print(f"consistent: {found.reason}")
 
 
 @ledger_app.command("export")

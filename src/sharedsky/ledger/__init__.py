@@ -15,6 +15,7 @@ from sharedsky.ledger.entries import (
     entry_prefix,
     parse_entry,
 )
+from sharedsky.ledger.forks import HeadComparison, Relation, compare_heads
 from sharedsky.ledger.heads import PublicKey, SigningKey, TreeHead, key_id
 from sharedsky.ledger.merkle import (
     MerkleTree,
@@ -43,15 +44,18 @@ __all__ = [
     "BundleVerdict",
     "Chunk",
     "Entry",
+    "HeadComparison",
     "MerkleTree",
     "PartySignature",
     "PublicKey",
+    "Relation",
     "SignedRequest",
     "SigningKey",
     "TreeHead",
     "Verdict",
     "canonical_json",
     "check_rows",
+    "compare_heads",
     "empty_root",
     "entry_prefix",
     "key_id",
