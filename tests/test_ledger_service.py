@@ -560,3 +560,52 @@ def test_two_kept_heads_prove_one_history_or_a_fork(service: Service, tmp_path: 
     files["stranger"] = tmp_path / "stranger.json"
     files["stranger"].write_text(json.dumps(stranger.as_json()))
     assert compare(str(files["first"]), str(files["stranger"])).exit_code == 2
+
+
+def test_cli_exports_a_bundle_that_verifies_offline(tmp_path: Path) -> None:
+    from service_fixtures import fresh_database
+
+    db = fresh_database("sqlite", tmp_path)
+    svc = start_service(db, ["RU", "US"])
+    assert svc.put("US", "east", operation(priority=0)).status_code == 201
+    assert svc.put("RU", "hama", operation(priority=1, notes="RU only")).status_code == 201
+    key_file = tmp_path / "server.key"
+    key_file.write_bytes(ledger(svc).key.to_pem())
+    public = tmp_path / "server.pub"
+    runner = CliRunner()
+    url = ["--database-url", str(db.engine.url)]
+    shown = runner.invoke(cli, ["ledger", "public-key", *url, "--ledger-key", str(key_file)])
+    assert shown.exit_code == 0
+    public.write_text(shown.output)
+    out = tmp_path / "us-hama.json"
+    exported = runner.invoke(
+        cli,
+        [
+            "ledger",
+            "export",
+            "--party",
+            "US",
+            "--operation",
+            "RU/hama",
+            "--out",
+            str(out),
+            "--ledger-key",
+            str(key_file),
+            *url,
+        ],
+    )
+    assert exported.exit_code == 0, exported.output
+    assert "RU only" not in out.read_text()
+    checked = runner.invoke(
+        cli, ["ledger", "verify", "--bundle", str(out), "--public-key", str(public)]
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "notice.sent" in checked.output
+    missing = runner.invoke(
+        cli,
+        ["ledger", "export", "--party", "US", "--operation", "RU/hama", "--ledger-key",
+         str(tmp_path / "absent.key"), *url],
+    )  # fmt: skip
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    assert not (tmp_path / "absent.key").exists()
+    db.dispose()

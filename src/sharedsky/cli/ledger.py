@@ -152,9 +152,11 @@ def export(
     if not owner or not op_id:
         raise InvalidInput.one("--operation", "write the operation as OWNER/ID")
     url = database_url or default_url()
+    path = ledger_key or default_key_path(url)
+    if not path.exists():
+        raise InvalidInput.one("--ledger-key", f"{path} does not exist (give the server's key)")
     coordinator = Coordinator(open_database(url))
-    key = load_signing_key(ledger_key or default_key_path(url))
-    bundle = LedgerService(coordinator, key).bundle(party, owner, op_id)
+    bundle = LedgerService(coordinator, load_signing_key(path)).bundle(party, owner, op_id)
     text = json.dumps(bundle, indent=1)
     if out is None:
         print(text)
