@@ -42,7 +42,7 @@ from rich.table import Table
 import common
 import sharedsky.store.events as store_events
 from bench_service import serve
-from sharedsky.ledger import Entry, MerkleTree, SigningKey
+from sharedsky.ledger import Entry, MerkleTree, SigningKey, leaf_hash
 from sharedsky.model import rfc3339
 from sharedsky.service import Coordinator, LedgerService
 from sharedsky.store import open_database
@@ -134,7 +134,7 @@ def build_log(path: Path, count: int, console: Console) -> tuple[SigningKey, flo
                     {"notice": {"id": seq, "operation": {"party": "P1", "id": f"op{seq % 997}"}}},
                 )
                 text = entry.text
-                digest = hashlib.sha256(b"\x00" + text.encode()).digest()
+                digest = leaf_hash(text.encode())
                 tree.append(digest)
                 events.append((seq, at.strftime("%Y-%m-%d %H:%M:%S.%f"), entry.kind, "P1", text))
                 audience.extend((p, seq) for p in who)

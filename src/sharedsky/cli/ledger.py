@@ -35,6 +35,13 @@ def _read_json(path: Path, what: str) -> Any:
         raise InvalidInput.one(str(path), f"cannot read the {what}: {error}") from None
 
 
+def _read_head(path: Path) -> TreeHead:
+    try:
+        return TreeHead.from_json(_read_json(path, "head"))
+    except ValueError as error:
+        raise InvalidInput.one(str(path), str(error)) from None
+
+
 def _public_key(path: Path | None) -> PublicKey | None:
     if path is None:
         return None
@@ -74,12 +81,7 @@ def verify(
             console.print(f"note: {note}")
         size = "?" if found.head is None else found.head.size
         return _conclude(found.problems, f"bundle: {len(found.entries)} entries, head {size}")
-    kept: list[TreeHead] = []
-    for path in head or []:
-        try:
-            kept.append(TreeHead.from_json(_read_json(path, "head")))
-        except ValueError as error:
-            raise InvalidInput.one(str(path), str(error)) from None
+    kept = [_read_head(path) for path in head or []]
     database = open_database(database_url or default_url(), migrate=False)
     with console.status("verifying the ledger…"), database.read() as conn:
         verdict = verify_database(conn, keys=None if key is None else [key], kept=kept)
@@ -116,12 +118,7 @@ def compare_heads_command(
     was rewritten); 2: bad input, or not decidable without a consistency proof."""
     key = _public_key(public_key)
     assert key is not None
-    heads = []
-    for path in (first, second):
-        try:
-            heads.append(TreeHead.from_json(_read_json(path, "head")))
-        except ValueError as error:
-            raise InvalidInput.one(str(path), str(error)) from None
+    heads = [_read_head(first), _read_head(second)]
     hashes = None
     if proof is not None:
         served = _read_json(proof, "proof")

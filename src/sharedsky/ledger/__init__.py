@@ -11,6 +11,7 @@ from sharedsky.ledger.bundle import (
 from sharedsky.ledger.entries import (
     Entry,
     PartySignature,
+    audience_json,
     canonical_json,
     entry_prefix,
     parse_entry,
@@ -25,7 +26,14 @@ from sharedsky.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from sharedsky.ledger.requests import WINDOW_S, SignedRequest, request_document, sign_request
+from sharedsky.ledger.requests import (
+    WINDOW_S,
+    SignedRequest,
+    registered_key,
+    request_document,
+    sign_request,
+    signature_problem,
+)
 from sharedsky.ledger.verify import (
     KEY_REGISTERED,
     ROW_FIELDS,
@@ -53,6 +61,7 @@ __all__ = [
     "SigningKey",
     "TreeHead",
     "Verdict",
+    "audience_json",
     "canonical_json",
     "check_rows",
     "compare_heads",
@@ -63,8 +72,10 @@ __all__ = [
     "make_bundle",
     "node_hash",
     "parse_entry",
+    "registered_key",
     "request_document",
     "sign_request",
+    "signature_problem",
     "verify_bundle",
     "verify_consistency",
     "verify_inclusion",

@@ -9,15 +9,13 @@ own requests) and the party's key registration.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from sharedsky.ledger.entries import Entry, parse_entry
 from sharedsky.ledger.heads import PublicKey, TreeHead
 from sharedsky.ledger.merkle import verify_inclusion
+from sharedsky.ledger.requests import registered_key, signature_problem
 from sharedsky.ledger.verify import KEY_REGISTERED
 
 __all__ = ["BUNDLE_FORMAT", "BundleEntry", "BundleVerdict", "make_bundle", "verify_bundle"]
@@ -103,7 +101,7 @@ def verify_bundle(bundle: Any, *, key: PublicKey | None = None) -> BundleVerdict
         root = bytes.fromhex(head.root_hash)
     except ValueError:
         root = b""
-    party_keys: dict[str, PublicKey] = {}
+    party_keys: dict[tuple[str, str], PublicKey] = {}
     for n, item in enumerate(raw_entries):
         where = f"entry {n}"
         try:
@@ -120,28 +118,16 @@ def verify_bundle(bundle: Any, *, key: PublicKey | None = None) -> BundleVerdict
             continue
         if entry.kind == KEY_REGISTERED:
             try:
-                registered = PublicKey.from_text(entry.payload["key"]["public_key"])
-                party_keys[f"{entry.payload['key']['party']}/{registered.id}"] = registered
-            except (ValueError, KeyError, TypeError):
+                owner, registered = registered_key(entry.payload)
+                party_keys[(owner, registered.id)] = registered
+            except ValueError:
                 verdict.problems.append(f"{where}: a key registration without a readable key")
         elif party not in entry.audience:
             verdict.notes.append(f"{where}: not addressed to {party}")
         if entry.signature is not None and isinstance(document, str):
             block = entry.signature
-            signer = party_keys.get(f"{block.party}/{block.key_id}")
-            raw = document.encode("utf-8")
-            try:
-                signature = base64.b64decode(block.signature, validate=True)
-            except ValueError:
-                signature = b""
-            if hashlib.sha256(raw).hexdigest() != block.document_sha256:
-                verdict.problems.append(f"{where}: the signed document is not the one signed")
-            elif signer is None:
-                verdict.problems.append(f"{where}: the signer's key registration is missing")
-            elif (
-                not signer.verifies(signature, raw)
-                or json.loads(document).get("nonce") != block.nonce
-            ):
-                verdict.problems.append(f"{where}: the party signature does not verify")
+            found = signature_problem(block, document, party_keys.get((block.party, block.key_id)))
+            if found is not None:
+                verdict.problems.append(f"{where}: {found}")
         verdict.entries.append(entry)
     return verdict

@@ -15,13 +15,21 @@ prefix, without parsing it (:func:`entry_prefix`).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _text
 from typing import Any
 
 from sharedsky.ledger.merkle import leaf_hash
 
-__all__ = ["Entry", "PartySignature", "canonical_json", "entry_prefix", "parse_entry"]
+__all__ = [
+    "Entry",
+    "PartySignature",
+    "audience_json",
+    "canonical_json",
+    "entry_prefix",
+    "parse_entry",
+]
 
 
 def canonical_json(value: Any) -> str:
@@ -60,17 +68,22 @@ def entry_prefix(
     at: str,
     kind: str,
     actor: str | None,
-    audience: list[str],
+    audience: str,
     signature: PartySignature | None,
 ) -> str:
-    """The entry up to and including ``"payload":``."""
+    """The entry up to and including ``"payload":``; ``audience`` is the JSON array as
+    entries write it (:func:`audience_json`; a database renders the same text)."""
     signed = "null" if signature is None else canonical_json(signature.as_json())
-    who = ",".join(_text(p) for p in sorted(audience))
     return (
         f'{{"event":{seq},"at":{_text(at)},"kind":{_text(kind)},'
-        f'"actor":{"null" if actor is None else _text(actor)},"audience":[{who}],'
+        f'"actor":{"null" if actor is None else _text(actor)},"audience":{audience},'
         f'"party_signature":{signed},"payload":'
     )
+
+
+def audience_json(parties: Iterable[str]) -> str:
+    """The audience as entries write it: sorted, ASCII, no spaces."""
+    return "[" + ",".join(_text(p) for p in sorted(parties)) + "]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +101,7 @@ class Entry:
     @property
     def text(self) -> str:
         prefix = entry_prefix(
-            self.seq, self.at, self.kind, self.actor, list(self.audience), self.signature
+            self.seq, self.at, self.kind, self.actor, audience_json(self.audience), self.signature
         )
         return prefix + canonical_json(self.payload) + "}"
 

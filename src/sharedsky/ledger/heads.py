@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -108,7 +108,7 @@ class SigningKey:
             signature="",
         )
         signature = self.sign(unsigned.message())
-        return unsigned.with_signature(base64.b64encode(signature).decode())
+        return replace(unsigned, signature=base64.b64encode(signature).decode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,30 +124,11 @@ class TreeHead:
     signature: str
 
     def signed_text(self) -> str:
-        return canonical_json(
-            {
-                "size": self.size,
-                "root_hash": self.root_hash,
-                "timestamp": self.timestamp,
-                "previous_size": self.previous_size,
-                "previous_root_hash": self.previous_root_hash,
-                "key_id": self.key_id,
-            }
-        )
+        """Everything but the signature, in canonical JSON."""
+        return canonical_json({k: v for k, v in self.as_json().items() if k != "signature"})
 
     def message(self) -> bytes:
         return _HEAD_TAG + self.signed_text().encode("ascii")
-
-    def with_signature(self, signature: str) -> TreeHead:
-        return TreeHead(
-            self.size,
-            self.root_hash,
-            self.timestamp,
-            self.previous_size,
-            self.previous_root_hash,
-            self.key_id,
-            signature,
-        )
 
     def verified_by(self, key: PublicKey) -> bool:
         """Whether ``key`` made this head's signature."""
@@ -160,15 +141,7 @@ class TreeHead:
         return key.verifies(signature, self.message())
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "size": self.size,
-            "root_hash": self.root_hash,
-            "timestamp": self.timestamp,
-            "previous_size": self.previous_size,
-            "previous_root_hash": self.previous_root_hash,
-            "key_id": self.key_id,
-            "signature": self.signature,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Any) -> TreeHead:
@@ -176,15 +149,7 @@ class TreeHead:
         if not isinstance(data, dict):
             raise ValueError("a tree head is a JSON object")
         try:
-            head = cls(
-                size=data["size"],
-                root_hash=data["root_hash"],
-                timestamp=data["timestamp"],
-                previous_size=data["previous_size"],
-                previous_root_hash=data["previous_root_hash"],
-                key_id=data["key_id"],
-                signature=data["signature"],
-            )
+            head = cls(**{f.name: data[f.name] for f in fields(cls)})
         except KeyError as missing:
             raise ValueError(f"a tree head needs {missing}") from None
         ints = (head.size, head.previous_size)

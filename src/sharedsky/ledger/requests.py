@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +28,14 @@ from sharedsky.errors import InvalidInput
 from sharedsky.ledger.entries import PartySignature
 from sharedsky.ledger.heads import PublicKey, SigningKey
 
-__all__ = ["WINDOW_S", "SignedRequest", "request_document", "sign_request"]
+__all__ = [
+    "WINDOW_S",
+    "SignedRequest",
+    "registered_key",
+    "request_document",
+    "sign_request",
+    "signature_problem",
+]
 
 WINDOW_S = 300.0
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -135,3 +143,35 @@ class SignedRequest:
                 signature=signature,
             ),
         )
+
+
+def registered_key(payload: Any) -> tuple[str, PublicKey]:
+    """The party and key of a ``party.key_registered`` payload; ``ValueError`` if none."""
+    try:
+        return str(payload["key"]["party"]), PublicKey.from_text(payload["key"]["public_key"])
+    except (KeyError, TypeError):
+        raise ValueError("a key registration without a key") from None
+
+
+def signature_problem(block: PartySignature, document: str, key: PublicKey | None) -> str | None:
+    """What is wrong with a kept party signature over ``document`` (None: it holds), given
+    the key the party had registered under ``block.key_id`` (None: none had been)."""
+    raw = document.encode("utf-8")
+    if hashlib.sha256(raw).hexdigest() != block.document_sha256:
+        return "the signed document does not match its hash"
+    if key is None:
+        return "signed with an unregistered key"
+    try:
+        fields = json.loads(document)
+        signature = base64.b64decode(block.signature, validate=True)
+    except ValueError:
+        return "the signature or document is malformed"
+    if not isinstance(fields, dict) or (
+        fields.get("party"),
+        fields.get("nonce"),
+        fields.get("signed_at"),
+    ) != (block.party, block.nonce, block.signed_at):
+        return "the document names another party, nonce or time"
+    if not key.verifies(signature, raw):
+        return "the party signature does not verify"
+    return None

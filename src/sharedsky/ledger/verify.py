@@ -22,17 +22,16 @@ would cost more than checking them.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring_ascii as _text
 from typing import Any
 
-from sharedsky.ledger.entries import canonical_json
+from sharedsky.ledger.entries import PartySignature, entry_prefix
 from sharedsky.ledger.heads import PublicKey, TreeHead
 from sharedsky.ledger.merkle import HASH_SIZE, MerkleTree, empty_root
+from sharedsky.ledger.requests import registered_key, signature_problem
 
 __all__ = [
     "KEY_REGISTERED",
@@ -127,12 +126,8 @@ def check_rows(rows: Iterable[tuple[Any, ...]], start: int = 0) -> Chunk:
             _problem(problems, index, f"leaf {index}: names event {leaf_seq}, which is missing")
             digests += bytes.fromhex(leaf_hex) if _is_hash(leaf_hex) else bytes(HASH_SIZE)
             continue
-        signed = "null" if signer is None else canonical_json(_block(row))
-        prefix = (
-            f'{{"event":{seq},"at":{_text(at)},"kind":{_text(kind)},'
-            f'"actor":{"null" if actor is None else _text(actor)},"audience":{audience},'
-            f'"party_signature":{signed},"payload":'
-        )
+        block = None if signer is None else PartySignature(*row[9:15])
+        prefix = entry_prefix(seq, at, kind, actor, audience, block)
         try:
             data = entry.encode("ascii")
         except UnicodeEncodeError:
@@ -155,18 +150,6 @@ def check_rows(rows: Iterable[tuple[Any, ...]], start: int = 0) -> Chunk:
             special.append((*row, len(prefix)))
     chunk.last_seq = last_seq
     return chunk
-
-
-def _block(row: tuple[Any, ...]) -> dict[str, Any]:
-    signer, key, nonce, signed_at, document_sha256, signature = row[9:15]
-    return {
-        "party": signer,
-        "key_id": key,
-        "nonce": nonce,
-        "signed_at": signed_at,
-        "document_sha256": document_sha256,
-        "signature": signature,
-    }
 
 
 def _is_hash(text: Any) -> bool:
@@ -203,40 +186,20 @@ class _Signatures:
         where = f"event {seq} (leaf {index})"
         if kind == KEY_REGISTERED and row[-1] <= len(entry):
             try:
-                payload = json.loads(entry[row[-1] : -1])
-                key = PublicKey.from_text(payload["key"]["public_key"])
-                self.keys[(str(payload["key"]["party"]), key.id)] = key
-            except (ValueError, KeyError, TypeError):
+                party, key = registered_key(json.loads(entry[row[-1] : -1]))
+                self.keys[(party, key.id)] = key
+            except ValueError:
                 _problem(self.problems, index, f"{where}: a key registration without a key")
-        if signer is not None:
-            self.signed(index, where, actor, row)
-
-    def signed(self, index: int, where: str, actor: str | None, row: tuple[Any, ...]) -> None:
-        block = _block(row)
-        document: str = row[15]
+        if signer is None:
+            return
         self.checked += 1
-        raw = document.encode("utf-8")
-        if hashlib.sha256(raw).hexdigest() != block["document_sha256"]:
-            _problem(self.problems, index, f"{where}: the signed document does not match its hash")
+        block = PartySignature(*row[9:15])
+        if block.party != actor:
+            _problem(self.problems, index, f"{where}: signed by {block.party!r}, not {actor!r}")
             return
-        if block["party"] != actor:
-            _problem(self.problems, index, f"{where}: signed by {block['party']!r}, not {actor!r}")
-            return
-        key = self.keys.get((block["party"], block["key_id"]))
-        if key is None:
-            _problem(self.problems, index, f"{where}: signed with an unregistered key")
-            return
-        try:
-            fields = json.loads(document)
-            signature = base64.b64decode(block["signature"], validate=True)
-        except ValueError:
-            _problem(self.problems, index, f"{where}: the signature or document is malformed")
-            return
-        named = (fields.get("party"), fields.get("nonce"), fields.get("signed_at"))
-        if named != (block["party"], block["nonce"], block["signed_at"]):
-            _problem(self.problems, index, f"{where}: the document names another nonce or time")
-        elif not key.verifies(signature, raw):
-            _problem(self.problems, index, f"{where}: the party signature does not verify")
+        found = signature_problem(block, row[15], self.keys.get((block.party, block.key_id)))
+        if found is not None:
+            _problem(self.problems, index, f"{where}: {found}")
 
 
 def _check_head(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from sharedsky.errors import InvalidInput, UnknownEntity
 from sharedsky.ledger import (
@@ -66,6 +67,16 @@ def _mentions(payload: dict[str, Any], party: str, op_id: str) -> bool:
     )
 
 
+def _head(conn: Connection, size: int | None) -> TreeHead:
+    """The newest signed head, or the one at ``size``."""
+    head = latest_head(conn) if size is None else head_at(conn, size)
+    if head is None:
+        raise UnknownEntity(
+            "no tree head has been signed yet" if size is None else f"no head at size {size}"
+        )
+    return head
+
+
 class LedgerService:
     """Heads, proofs and bundles over one coordinator's database."""
 
@@ -109,12 +120,7 @@ class LedgerService:
 
     def head(self, size: int | None = None) -> TreeHead:
         with self.coordinator.db.read() as conn:
-            head = latest_head(conn) if size is None else head_at(conn, size)
-        if head is None:
-            raise UnknownEntity(
-                "no tree head has been signed yet" if size is None else f"no head at size {size}"
-            )
-        return head
+            return _head(conn, size)
 
     def _tree_at(self, size: int) -> MerkleTree:
         if size > self._tree.size:
@@ -125,7 +131,7 @@ class LedgerService:
         """The proof that event ``seq`` (which ``party`` may see) is under the head at
         ``size`` (default: the newest head)."""
         with self.coordinator.db.read() as conn:
-            head = latest_head(conn) if size is None else head_at(conn, size)
+            head = _head(conn, size)
             found = conn.execute(
                 sa.select(ledger_leaves.c.leaf_index, events.c.entry)
                 .join(events, events.c.seq == ledger_leaves.c.event_seq)
@@ -137,10 +143,6 @@ class LedgerService:
                 )
                 .where(ledger_leaves.c.event_seq == seq)
             ).first()
-        if head is None:
-            raise UnknownEntity(
-                "no tree head has been signed yet" if size is None else f"no head at size {size}"
-            )
         if found is None:
             raise UnknownEntity(f"no event {seq} shown to {party}")
         index, entry = int(found[0]), str(found[1])
