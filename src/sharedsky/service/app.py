@@ -207,8 +207,8 @@ def create_app(
     async def _crash(request: Request, error: Exception) -> Response:
         return problem_response(error, request.url.path)
 
-    async def body(request: Request) -> tuple[Any, tuple[str, str] | None]:
-        """The parsed JSON body and the (key, digest) of an Idempotency-Key header."""
+    async def raw_body(request: Request) -> bytes:
+        """The body's bytes, refused (413) beyond :data:`MAX_BODY_BYTES`."""
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise Problem(413, "too-large", "Body too large", f"at most {MAX_BODY_BYTES} bytes")
@@ -217,6 +217,11 @@ def create_app(
             raw += chunk
             if len(raw) > MAX_BODY_BYTES:
                 raise Problem(413, "too-large", "Body too large", f"at most {MAX_BODY_BYTES} bytes")
+        return bytes(raw)
+
+    async def body(request: Request) -> tuple[Any, tuple[str, str] | None]:
+        """The parsed JSON body and the (key, digest) of an Idempotency-Key header."""
+        raw = await raw_body(request)
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json" and not media.endswith("+json"):
             raise Problem(
@@ -348,29 +353,29 @@ def create_app(
     async def answer(
         notice_id: RowId, request: Request, who: str, status: NoticeStatus
     ) -> Response:
-        raw = await request.body()
-        reason = None
-        idem = None
-        data = None
-        if raw:
-            data, idem = await _reparse(request, raw)
-            if not isinstance(data, dict) or set(data) - {"reason"}:
-                raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
-            reason = data.get("reason")
+        data, reason, idem = await optional_reason(request)
         return await run(
             lambda: coordinator.answer_notice(who, notice_id, status, reason, idem),
             (request, who, data),
         )
 
-    async def _reparse(request: Request, raw: bytes) -> tuple[Any, tuple[str, str] | None]:
+    async def optional_reason(request: Request) -> tuple[Any, Any, tuple[str, str] | None]:
+        """An answer's body, ``{"reason": ...}`` or empty: (the body, the reason, the
+        Idempotency-Key and its digest)."""
+        raw = await raw_body(request)
+        if not raw:
+            return None, None, None
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json":
             raise Problem(
                 415, "unsupported-media-type", "Unsupported media type", "send application/json"
             )
+        data = load_json(raw)
+        if not isinstance(data, dict) or set(data) - {"reason"}:
+            raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
         key = request.headers.get("idempotency-key")
         digest = None if key is None else (key, request_digest("POST", request.url.path, raw))
-        return load_json(raw), digest
+        return data, data.get("reason"), digest
 
     @app.post("/v1/notices/{notice_id}/acknowledge", tags=["notices"])
     async def acknowledge(notice_id: RowId, request: Request, who: Party) -> Response:
@@ -483,14 +488,7 @@ def create_app(
         return {"aircraft": picture.traffic(who)}
 
     async def respond(alert_id: RowId, request: Request, who: str, action: str) -> Response:
-        raw = await request.body()
-        reason = None
-        data = None
-        if raw:
-            data, _ = await _reparse(request, raw)
-            if not isinstance(data, dict) or set(data) - {"reason"}:
-                raise InvalidInput.one("$", 'the body is {"reason": "..."} or empty')
-            reason = data.get("reason")
+        data, reason, _ = await optional_reason(request)
         return await run(
             lambda: picture.respond(who, alert_id, action, reason), (request, who, data)
         )
