@@ -18,6 +18,7 @@ from sharedsky.geo.footprint import (
     polygon,
 )
 from sharedsky.geo.gnomonic import GnomonicFrame
+from sharedsky.geo.outline import outline_lonlat
 
 __all__ = [
     "MAX_SEGMENT_M",
@@ -35,5 +36,6 @@ __all__ = [
     "lateral_gaps_m",
     "lonlat_from_ecef",
     "orbit",
+    "outline_lonlat",
     "polygon",
 ]

@@ -1,6 +1,7 @@
 """The HTTP API (FastAPI): thin routes over the :class:`Coordinator`.
 
-Every route but ``/healthz``, ``/openapi.json`` and ``/docs`` is authenticated with a bearer
+Every route but ``/healthz``, ``/openapi.json``, ``/docs`` and the map page's files
+(:mod:`sharedsky.service.web_page`) is authenticated with a bearer
 token; party routes act as the token's party, ``/v1/admin`` needs an administrator token.
 Bodies are read raw (so that idempotency keys bind the exact bytes), limited in size, must be
 ``application/json``, and are parsed strictly (no NaN). Errors are problem+json.
@@ -17,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
@@ -34,6 +36,7 @@ from sharedsky.service.ledger import LedgerService
 from sharedsky.service.live import LivePicture
 from sharedsky.service.problems import Problem, problem_response
 from sharedsky.service.wakeup import Wakeup
+from sharedsky.service.web_page import STATIC_DIR, mount_map
 from sharedsky.service.webhooks import WebhookDispatcher
 from sharedsky.store.events import read_events, signed_by
 from sharedsky.store.notices import NoticeStatus
@@ -120,6 +123,7 @@ def create_app(
     tick_s: float | None = 1.0,
     stream_poll_s: float = 2.0,
     ledger: LedgerService | None = None,
+    static_dir: Path = STATIC_DIR,
 ) -> FastAPI:
     """The application over one coordinator (and so one database).
 
@@ -129,6 +133,7 @@ def create_app(
     :meth:`LivePicture.tick`). The
     ledger signs a tree head every ``tick_s`` while events flow; without ``ledger`` the app
     signs with a new key of its own (``sharedsky serve`` passes the key kept in a file).
+    The map page is served from ``static_dir`` (the build of ``web/``).
     """
     picture = live or LivePicture(coordinator)
     hooks = WebhookDispatcher(coordinator)
@@ -271,6 +276,8 @@ def create_app(
             raise InvalidInput.one("If-Match", "the version is a positive integer")
         return int(text)
 
+    mount_map(app, static_dir)
+
     # -- health -----------------------------------------------------------------------------
 
     @app.get("/healthz", tags=["health"])
@@ -341,6 +348,53 @@ def create_app(
                 who, start=start, end=end, include_others=not own
             )
         }
+
+    @app.post(
+        "/v1/operations/{op_id}/check", tags=["operations"], openapi_extra={"requestBody": _OBJECT}
+    )
+    async def check_operation(op_id: str, request: Request, who: Party) -> dict[str, Any]:
+        """What ``PUT /v1/operations/{op_id}`` with this body would meet: the conflicts,
+        whether it would be refused (with the resolution hints) and the volumes' outlines.
+        Nothing is stored."""
+        data, _idem = await body(request)
+        return await asyncio.to_thread(coordinator.check_operation, who, op_id, data)
+
+    # -- the map ----------------------------------------------------------------------------
+
+    @app.get("/v1/map/operations", tags=["map"])
+    def map_operations(
+        who: Party,
+        start: Annotated[
+            datetime | None, Query(description="Only those ending after this.")
+        ] = None,
+        end: Annotated[
+            datetime | None, Query(description="Only those starting before this.")
+        ] = None,
+    ) -> dict[str, Any]:
+        """The operations of ``GET /v1/operations`` as GeoJSON: a Feature per volume, with
+        its outline (for display), altitude band, time window, party, state and priority."""
+        if start is not None and end is not None and end <= start:
+            raise InvalidInput.one("end", "end must be after start")
+        return coordinator.map_operations(who, start=start, end=end)
+
+    @app.post("/v1/map/outlines", tags=["map"], openapi_extra={"requestBody": _OBJECT})
+    async def outlines(request: Request, _: Party) -> dict[str, Any]:
+        """Outlines of volumes that are not stored (``{"volumes": [...]}``): a draft, or an
+        earlier version being replayed."""
+        data, _idem = await body(request)
+        return await asyncio.to_thread(coordinator.outlines, data)
+
+    # -- parties ----------------------------------------------------------------------------
+
+    @app.get("/v1/party", tags=["parties"])
+    def me(who: Party) -> dict[str, Any]:
+        """The calling party: id, name, declared airspace, buffers and minima."""
+        return coordinator.party_view(who)
+
+    @app.get("/v1/parties", tags=["parties"])
+    def directory(_: Party) -> dict[str, Any]:
+        """Every party's id, name and declared airspace (nothing of their business)."""
+        return {"parties": coordinator.directory()}
 
     # -- notices ----------------------------------------------------------------------------
 

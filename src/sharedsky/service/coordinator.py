@@ -28,6 +28,7 @@ from sharedsky.io import parse_volume
 from sharedsky.ledger import KEY_REGISTERED, PublicKey
 from sharedsky.model import Limits, Operation, OperationState, Volume4D, rfc3339
 from sharedsky.service.airspace_watch import countries
+from sharedsky.service.map_features import feature_collection, volume_features
 from sharedsky.service.sovereignty import Sovereignty
 from sharedsky.store.database import Database
 from sharedsky.store.events import append_event
@@ -72,6 +73,7 @@ from sharedsky.strategic import (
     CheckResult,
     Conflict,
     PriorityRule,
+    ResolutionHints,
     StrategicEngine,
     resolution_hints,
 )
@@ -86,6 +88,7 @@ __all__ = [
 ]
 
 MAX_TEXT = 4000
+MAX_OUTLINE_VOLUMES = 100
 _OPERATION_FIELDS = {"priority", "state", "volumes", "notes"}
 
 
@@ -132,6 +135,17 @@ def _key(party: str, op_id: str) -> str:
 def _split(key: str) -> tuple[str, str]:
     party, _, op_id = key.partition("/")
     return party, op_id
+
+
+def _hints_view(hints: ResolutionHints) -> dict[str, Any]:
+    return {
+        "time_shift_s": hints.time_shift_s,
+        "time_later_s": hints.time_later_s,
+        "time_earlier_s": hints.time_earlier_s,
+        "altitude_shift_m": hints.altitude_shift_m,
+        "altitude_up_m": hints.altitude_up_m,
+        "altitude_down_m": hints.altitude_down_m,
+    }
 
 
 def request_digest(method: str, path: str, body: bytes) -> str:
@@ -213,6 +227,25 @@ class Coordinator:
                 return False
             self._parties.add(party)
         return True
+
+    def party_view(self, party: str) -> dict[str, Any]:
+        """The caller as it was registered (its buffers and minima included)."""
+        with self.db.read() as conn:
+            found = get_party(conn, party)
+        return {
+            "id": found.id,
+            "name": found.name,
+            "airspace": found.airspace,
+            "buffers": found.buffers,
+            "minima": found.minima,
+        }
+
+    def directory(self) -> list[dict[str, Any]]:
+        """Every party's id, name and declared airspace: whom a party can call on the hotline
+        and whose airspace it flies near; nothing of their operations or settings."""
+        with self.db.read() as conn:
+            found = list_parties(conn)
+        return [{"id": p.id, "name": p.name, "airspace": p.airspace} for p in found]
 
     # -- idempotent writes ------------------------------------------------------------------
 
@@ -352,14 +385,7 @@ class Coordinator:
                 raise Conflicted(
                     {
                         "conflicts": [self._conflict_view(c) for c in result.conflicts],
-                        "hints": {
-                            "time_shift_s": hints.time_shift_s,
-                            "time_later_s": hints.time_later_s,
-                            "time_earlier_s": hints.time_earlier_s,
-                            "altitude_shift_m": hints.altitude_shift_m,
-                            "altitude_up_m": hints.altitude_up_m,
-                            "altitude_down_m": hints.altitude_down_m,
-                        },
+                        "hints": _hints_view(hints),
                     }
                 )
             version = (stored.version + 1) if stored is not None else 1
@@ -539,8 +565,48 @@ class Coordinator:
     ) -> list[dict[str, Any]]:
         """The party's own operations, and the others' that concern it: those that conflict
         with one of its own, and those it has been sent a notice about, while they live."""
-        own: list[dict[str, Any]] = []
-        others: dict[str, dict[str, Any]] = {}
+        return [
+            self.public_view(operation, version)
+            if notes is None
+            else self.owner_view(operation, version, notes)
+            for operation, version, notes in self._visible(party, start, end, include_others)
+        ]
+
+    def map_operations(
+        self, party: str, *, start: datetime | None = None, end: datetime | None = None
+    ) -> dict[str, Any]:
+        """What :meth:`visible_operations` shows, as GeoJSON: a Feature per volume."""
+        features: list[dict[str, Any]] = []
+        for operation, version, notes in self._visible(party, start, end, True):
+            owner, op_id = _split(operation.id)
+            features += volume_features(
+                operation.volumes,
+                party=owner,
+                id=op_id,
+                version=version,
+                state=operation.state.value,
+                priority=operation.priority,
+                own=notes is not None,
+            )
+        return feature_collection(features)
+
+    def _visible(
+        self,
+        party: str,
+        start: datetime | None,
+        end: datetime | None,
+        include_others: bool,
+    ) -> list[tuple[Operation, int, str | None]]:
+        """(operation, version, notes) of what the party may see; notes (free text) only for
+        its own, ``None`` for the others'."""
+        own: list[tuple[Operation, int, str | None]] = []
+        others: dict[str, tuple[Operation, int, str | None]] = {}
+
+        def outside(operation: Operation) -> bool:
+            first = min(v.time_start for v in operation.volumes)
+            last = max(v.time_end for v in operation.volumes)
+            return (start is not None and last <= start) or (end is not None and first >= end)
+
         with self._lock, self.db.read() as conn:
             told = {
                 _key(n.sender, n.operation_id)
@@ -549,25 +615,60 @@ class Coordinator:
             stored = {(s.party, s.id): s for s in live_operations(conn)}
             for operation in self.engine:
                 owner, op_id = _split(operation.id)
-                first = min(v.time_start for v in operation.volumes)
-                last = max(v.time_end for v in operation.volumes)
-                if (start is not None and last <= start) or (end is not None and first >= end):
+                if outside(operation):
                     continue
                 version = self.engine.version(operation.id)
                 if owner == party:
-                    notes = stored[(owner, op_id)].body["notes"]
-                    own.append(self.owner_view(operation, version, notes))
+                    own.append((operation, version, stored[(owner, op_id)].body["notes"]))
                 elif include_others and operation.id in told:
-                    others[operation.id] = self.public_view(operation, version)
+                    others[operation.id] = (operation, version, None)
             if include_others:
                 mine = [op for op in self.engine if _split(op.id)[0] == party]
                 for operation in mine:
                     for c in self.engine.check(operation).conflicts:
-                        if c.b not in others and c.b_party != party:
-                            others[c.b] = self.public_view(
-                                self.engine.get(c.b), self.engine.version(c.b)
-                            )
+                        other = self.engine.get(c.b)
+                        if c.b not in others and c.b_party != party and not outside(other):
+                            others[c.b] = (other, self.engine.version(c.b), None)
         return own + [others[k] for k in sorted(others)]
+
+    def check_operation(self, party: str, op_id: str, data: Any) -> dict[str, Any]:
+        """What ``PUT /v1/operations/{op_id}`` with ``data`` would meet, storing nothing: the
+        conflicts, whether it would be refused (and then the resolution hints), and the
+        outlines of its volumes."""
+        operation, _ = self._parse(party, op_id, data, self.clock())
+        with self._lock:
+            result = self.engine.check(operation)
+            hints = (
+                resolution_hints(self.engine, operation, now=self.clock())
+                if result.refused
+                else None
+            )
+        return {
+            "refused": result.refused,
+            "conflicts": [self._conflict_view(c) for c in result.conflicts],
+            "hints": None if hints is None else _hints_view(hints),
+            "outlines": feature_collection(volume_features(operation.volumes)),
+        }
+
+    def outlines(self, data: Any) -> dict[str, Any]:
+        """Outlines of volumes that need not be stored (a draft, or an old version to replay):
+        validated as volumes, but not against the clock, since past windows are the point."""
+        if not isinstance(data, dict) or set(data) != {"volumes"}:
+            raise InvalidInput.one("$", 'the body is {"volumes": [volume, ...]}')
+        volumes = data["volumes"]
+        if not isinstance(volumes, list) or not 0 < len(volumes) <= MAX_OUTLINE_VOLUMES:
+            raise InvalidInput.one("$.volumes", f"a list of 1 to {MAX_OUTLINE_VOLUMES} volumes")
+        limits = self.policy.limits.model_copy(update={"now": None})
+        parsed: list[Volume4D] = []
+        issues: list[Issue] = []
+        for k, volume in enumerate(volumes):
+            try:
+                parsed.append(parse_volume(volume, limits=limits))
+            except InvalidInput as error:
+                issues += error.under(f"$.volumes[{k}]").issues
+        if issues:
+            raise InvalidInput(issues)
+        return feature_collection(volume_features(parsed))
 
     def _sovereignty(self, conn: Connection) -> Sovereignty:
         """The parties' declared countries (rebuilt when the parties change)."""

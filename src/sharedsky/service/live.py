@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from sharedsky.store.events import append_event, payload_of
 from sharedsky.store.parties import Party, list_parties
 from sharedsky.store.schema import events
 from sharedsky.tactical import (
+    AircraftStates,
     Alert,
     AlertTracker,
     CylinderProfile,
@@ -203,6 +205,7 @@ class LivePicture:
         changes = [("raised", a) for a in update.raised] + [("updated", a) for a in update.changed]
         changes += [("ended", a) for a in update.ended]
         callsigns = {f"{p}:{i}": c for p, i, c, _ in tracks}
+        positions = _positions(snapshot, {k for _, a in changes for k in (a.a, a.b)})
         warnings = [] if watch is None else watch.update(snapshot, callsigns)
         warnings += self._volume_watch().update(snapshot, callsigns)
         if not changes and not warnings:
@@ -226,7 +229,7 @@ class LivePicture:
                     kind=f"alert.{kind}",
                     actor=None,
                     audience=audience,
-                    payload={"alert": _alert_json(alert, callsigns, now)},
+                    payload={"alert": _alert_json(alert, callsigns, positions, now)},
                     at=now,
                 )
                 if kind == "ended":
@@ -296,9 +299,13 @@ class LivePicture:
         now = self.coordinator.clock()
         with self._lock:
             callsigns = {k: t.callsign for k, t in self._tracks.items()}
+            positions = {
+                k: (t.row["latitude"], t.row["longitude"], t.row["altitude"])
+                for k, t in self._tracks.items()
+            }
             found = [
                 {
-                    **_alert_json(o.alert, callsigns, now),
+                    **_alert_json(o.alert, callsigns, positions, now),
                     "acknowledged": party in o.acknowledged,
                     "suppressed": o.suppressed.get(party),
                 }
@@ -419,10 +426,45 @@ def _posix_s(value: Any) -> float | None:
     return moment.timestamp()
 
 
-def _alert_json(alert: Alert, callsigns: dict[str, str], now: datetime) -> dict[str, Any]:
-    def side(key: str) -> dict[str, str]:
+def _positions(snapshot: AircraftStates, keys: set[str]) -> dict[str, tuple[float, float, float]]:
+    """Latitude, longitude and altitude (ft) of these aircraft in the swept snapshot."""
+    if not keys:
+        return {}
+    ids = np.asarray(snapshot.ids)
+    wanted = np.asarray(sorted(keys))
+    at = np.searchsorted(ids, wanted)
+    found = (at < len(ids)) & (ids[np.minimum(at, len(ids) - 1)] == wanted)
+    return {
+        str(k): (
+            float(snapshot.lat_deg[i]),
+            float(snapshot.lon_deg[i]),
+            float(snapshot.alt_m[i]) / FT_M,
+        )
+        for k, i, ok in zip(wanted, at, found, strict=True)
+        if ok
+    }
+
+
+def _alert_json(
+    alert: Alert,
+    callsigns: Mapping[str, str],
+    positions: Mapping[str, tuple[float, float, float]],
+    now: datetime,
+) -> dict[str, Any]:
+    """An alert as parties see it; each aircraft with where it was (lat, lon in degrees,
+    altitude in feet), so that the record shows whose track said what."""
+
+    def side(key: str) -> dict[str, Any]:
         party, icao24 = _aircraft(key)
-        return {"party": party, "icao24": icao24, "callsign": callsigns.get(key, "")}
+        lat, lon, alt_ft = positions.get(key, (None, None, None))
+        return {
+            "party": party,
+            "icao24": icao24,
+            "callsign": callsigns.get(key, ""),
+            "lat": None if lat is None else round(lat, 6),
+            "lon": None if lon is None else round(lon, 6),
+            "altitude_ft": None if alt_ft is None else round(alt_ft),
+        }
 
     return {
         "id": alert.alert_id,
