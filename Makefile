@@ -1,6 +1,7 @@
 # sharedsky developer and CI entry points (GNU make).
 #   make demo   - install into .venv, then run the strategic check on the 2015 example
-#   make test   - install into .venv, then lint, typecheck and pytest
+#   make test   - install into .venv, build the map page, then lint, typecheck and pytest
+#   make web    - build the map page (web/, pinned npm packages) into the package's static folder
 
 PY ?= python3
 VENV = .venv
@@ -8,7 +9,10 @@ BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 LOCKVENV ?= /tmp/sharedsky-lock-venv
 
-.PHONY: setup lint typecheck test demo bench format clean lock
+STATIC = src/sharedsky/service/static
+WEB_STAMP = $(STATIC)/BUILD.json
+
+.PHONY: setup web lint typecheck test demo bench format clean lock
 
 $(STAMP): pyproject.toml requirements/lock.txt requirements/data.txt
 	$(PY) -m venv $(VENV)
@@ -20,6 +24,13 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/data.txt
 
 setup: $(STAMP)
 
+# npm ci installs exactly the committed lockfile; the build copies files, it fetches nothing.
+$(WEB_STAMP): web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	node web/build.mjs
+
+web: $(WEB_STAMP)
+
 lint: setup
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
@@ -27,11 +38,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: setup lint typecheck
+test: setup web lint typecheck
 	$(BIN)/pytest
 
 # Exit 1 means "conflicts found", the expected outcome of the demo; 2 is an error.
-demo: setup
+demo: setup web
 	$(BIN)/sharedsky check src/sharedsky/examples/syria-2015-ops.json; test $$? -le 1
 
 bench: setup
@@ -40,13 +51,15 @@ bench: setup
 	$(BIN)/python bench/bench_borders.py
 	$(BIN)/python bench/bench_service.py
 	$(BIN)/python bench/bench_ledger.py
+	$(BIN)/python bench/bench_map.py
 
 format: setup
 	$(BIN)/ruff format src tests bench scripts
 	$(BIN)/ruff check --fix src tests bench scripts
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist src/*.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist src/*.egg-info \
+	       $(STATIC) web/node_modules
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Regenerate requirements/lock.txt from the == pins in pyproject.toml (runtime + dev)

@@ -42,6 +42,7 @@ EXPORTS = {
         "lateral_gaps_m",
         "lonlat_from_ecef",
         "orbit",
+        "outline_lonlat",
         "polygon",
     },
     "sharedsky.model": {
