@@ -57,7 +57,15 @@ def serve_command(
     coordinator = Coordinator(database)
     key = load_signing_key(ledger_key or default_key_path(url))
     app = create_app(coordinator, ledger=LedgerService(coordinator, key))
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    # Event streams never end by themselves: on shutdown give them 5 s, then close them.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 admin_app = typer.Typer(
