@@ -170,7 +170,7 @@ def main() -> None:
         fleet = Fleet(site, args.aircraft)
         fleet.start()
         page.wait_for_function(
-            f"window.sharedsky.snapshot().aircraft.length >= {args.aircraft}", timeout=60_000
+            f"() => window.sharedsky.snapshot().aircraft.length >= {args.aircraft}", timeout=60_000
         )
         samples: list[tuple[float, float, int]] = []
         busy: list[np.ndarray] = []

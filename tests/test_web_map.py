@@ -119,7 +119,7 @@ def snapshot(page: Page) -> dict[str, Any]:
 def wait_for(page: Page, predicate: str, timeout_ms: int = 15_000) -> None:
     """Wait until ``predicate`` (JavaScript over ``s``, the page's snapshot) is true."""
     page.wait_for_function(
-        f"(() => {{ const s = window.sharedsky.snapshot(); return {predicate}; }})()",
+        f"() => {{ const s = window.sharedsky.snapshot(); return {predicate}; }}",
         timeout=timeout_ms,
     )
 
@@ -144,7 +144,7 @@ def test_a_wrong_token_is_refused_and_a_right_one_kept_out_of_the_url(
     page.goto(site.base + "/")
     page.fill("#token", "ssk_0000000000000000_" + "A" * 43)
     page.click("#signin-submit")
-    page.wait_for_function("document.querySelector('#signin-error').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#signin-error').textContent.length > 0")
     assert page.get_attribute("body", "data-party") in (None, "")
     page.close()
     page = sign_in(context, site, "RU")
@@ -238,7 +238,8 @@ def test_a_notice_is_answered_and_the_sender_sees_the_answer(browser: Browser, s
         sent = us.locator(f"#notices-sent li[data-notice-id='{notice['id']}'] .status")
         sent.wait_for(timeout=15_000)
         us.wait_for_function(
-            f"document.querySelector(\"#notices-sent li[data-notice-id='{notice['id']}'] .status\")"
+            "() => document.querySelector("
+            f"\"#notices-sent li[data-notice-id='{notice['id']}'] .status\")"
             ".textContent.includes('objected')",
             timeout=15_000,
         )
@@ -294,7 +295,7 @@ def test_draw_check_and_submit_an_operation(context: BrowserContext, site: Site)
         pytest.skip("the fixed +2 h/+4 h window would wrap past midnight")
     page.click("#check-op")
     page.wait_for_function(
-        "document.querySelector('#check-result').textContent.includes('refused')"
+        "() => document.querySelector('#check-result').textContent.includes('refused')"
     )
     assert page.locator("#check-result li.conflict").count() >= 1
     # The check stored nothing.
@@ -307,11 +308,11 @@ def test_draw_check_and_submit_an_operation(context: BrowserContext, site: Site)
     page.fill("#radius-nm", "8")
     page.click("#check-op")
     page.wait_for_function(
-        "!document.querySelector('#check-result').textContent.includes('refused')"
+        "() => !document.querySelector('#check-result').textContent.includes('refused')"
         " && document.querySelector('#check-result').textContent.length > 0"
     )
     page.click("#submit-op")
-    page.wait_for_function("document.querySelector('#submit-result').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('#submit-result').textContent.length > 0")
     stored = site.call("GET", "/v1/operations/ru-drawn", "RU")
     assert stored.status_code == 200, page.inner_text("#submit-result")
     footprint = stored.json()["volumes"][0]["footprint"]
@@ -338,14 +339,16 @@ def test_hotline_between_two_parties_with_receipts(browser: Browser, site: Site)
         us.locator(f"#chat-log li[data-message-id='{message_id}']").wait_for(timeout=15_000)
         assert "keep clear north" in us.inner_text("#chat-log")
         ru.wait_for_function(
-            f"document.querySelector(\"#chat-log li[data-message-id='{message_id}'] .receipt\")"
+            "() => document.querySelector("
+            f"\"#chat-log li[data-message-id='{message_id}'] .receipt\")"
             ".textContent.includes('read')",
             timeout=15_000,
         )
         us.fill("#chat-text", "Copied, keeping clear")
         us.click("#chat-send")
         ru.wait_for_function(
-            "document.querySelector('#chat-log').textContent.includes('Copied, keeping clear')",
+            "() => document.querySelector('#chat-log').textContent"
+            ".includes('Copied, keeping clear')",
             timeout=15_000,
         )
         shot(ru, "hotline")

@@ -86,6 +86,7 @@ class Site:
     tokens: dict[str, str]
     env: dict[str, str]
     port: int
+    log: Path
     process: subprocess.Popen[bytes] | None = None
 
     def auth(self, party: str) -> dict[str, str]:
@@ -101,7 +102,7 @@ class Site:
             [str(SCRIPT), "serve", "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log.open("ab"),
         )
         deadline = time.monotonic() + 60
         while True:
@@ -111,7 +112,7 @@ class Site:
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("sharedsky serve did not start")
+                raise AssertionError(f"sharedsky serve did not start: {self.log.read_text()}")
             time.sleep(0.2)
 
     def stop(self) -> None:
@@ -132,7 +133,7 @@ def served_site(tmp: Path) -> Iterator[Site]:
         _cli(*args, env=env)
         tokens[party] = _cli("admin", "issue-token", party, env=env)["token"]
     port = _free_port()
-    site = Site(f"http://127.0.0.1:{port}", tokens, env, port)
+    site = Site(f"http://127.0.0.1:{port}", tokens, env, port, tmp / "serve.log")
     site.start()
     try:
         yield site
