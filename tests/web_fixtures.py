@@ -111,8 +111,17 @@ class Site:
                     return
             except httpx.TransportError:
                 pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
+            if time.monotonic() > deadline:
                 raise AssertionError(f"sharedsky serve did not start: {self.log.read_text()}")
+            if self.process.poll() is not None:
+                # After a restart the port can stay taken a moment longer: try again.
+                time.sleep(1.0)
+                self.process = subprocess.Popen(
+                    [str(SCRIPT), "serve", "--port", str(self.port)],
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=self.log.open("ab"),
+                )
             time.sleep(0.2)
 
     def stop(self) -> None:
