@@ -459,6 +459,7 @@ def test_the_stream_resumes_after_the_server_restarts(context: BrowserContext, s
     page.wait_for_selector("body[data-stream='open']", timeout=60_000)
     wait_for(page, f"s.lastEventId > {before}", 30_000)
     events = site.call("GET", f"/v1/events?stream=false&after={before}", "RU").json()["events"]
-    assert [e["kind"] for e in events] == ["operation.created"]
+    # The restart also ends, in the log, alerts the stopped server left open.
+    assert "operation.created" in [e["kind"] for e in events]
     wait_for(page, f"s.lastEventId >= {events[-1]['seq']}", 30_000)
     wait_for(page, "s.operations.some(o => o.id === 'ru-after-restart')")

@@ -273,7 +273,8 @@ class LivePicture:
             alert = payload["alert"]
             if kind == "alert.ended":
                 open_alerts.pop(alert["id"], None)
-            else:
+            elif kind in ("alert.raised", "alert.updated"):
+                # Acknowledgements and suppressions name the alert only; they change no state.
                 open_alerts[alert["id"]] = alert
         first_id = max((int(p["alert"]["id"]) for _, p in rows), default=0) + 1
         self._tracker = AlertTracker(first_id=first_id)
