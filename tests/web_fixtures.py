@@ -8,12 +8,9 @@ it, or without the built page (``make web``), the tests skip, except under
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,8 +23,8 @@ import httpx
 import pytest
 
 from sharedsky.service.web_page import STATIC_DIR
+from test_service_server import SCRIPT, cli, free_port
 
-SCRIPT = Path(sys.executable).parent / "sharedsky"
 OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "web"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -61,21 +58,6 @@ def chromium_path() -> str:
 
 def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _cli(*args: str, env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -139,9 +121,9 @@ def served_site(tmp: Path) -> Iterator[Site]:
         args = ["admin", "create-party", party, "--name", name]
         if airspace:
             args += ["--airspace", airspace]
-        _cli(*args, env=env)
-        tokens[party] = _cli("admin", "issue-token", party, env=env)["token"]
-    port = _free_port()
+        cli(*args, env=env)
+        tokens[party] = cli("admin", "issue-token", party, env=env)["token"]
+    port = free_port()
     site = Site(f"http://127.0.0.1:{port}", tokens, env, port, tmp / "serve.log")
     site.start()
     try:

@@ -114,6 +114,14 @@ def _admin(who: Annotated[str, Depends(_principal)]) -> str:
 Party = Annotated[str, Depends(_party)]
 RowId = Annotated[int, FastPath(ge=1, le=2**62, description="A numeric id.")]
 Admin = Annotated[str, Depends(_admin)]
+WindowStart = Annotated[datetime | None, Query(description="Only those ending after this.")]
+WindowEnd = Annotated[datetime | None, Query(description="Only those starting before this.")]
+
+
+def _ordered(start: datetime | None, end: datetime | None) -> None:
+    """A listing window's bounds, refused when they are the wrong way round."""
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput.one("end", "end must be after start")
 
 
 def create_app(
@@ -332,17 +340,12 @@ def create_app(
     @app.get("/v1/operations", tags=["operations"])
     def list_operations(
         who: Party,
-        start: Annotated[
-            datetime | None, Query(description="Only those ending after this.")
-        ] = None,
-        end: Annotated[
-            datetime | None, Query(description="Only those starting before this.")
-        ] = None,
+        start: WindowStart = None,
+        end: WindowEnd = None,
         own: Annotated[bool, Query(description="Only the party's own operations.")] = False,
     ) -> dict[str, Any]:
         """The party's own operations and the others' that concern it."""
-        if start is not None and end is not None and end <= start:
-            raise InvalidInput.one("end", "end must be after start")
+        _ordered(start, end)
         return {
             "operations": coordinator.visible_operations(
                 who, start=start, end=end, include_others=not own
@@ -364,17 +367,12 @@ def create_app(
     @app.get("/v1/map/operations", tags=["map"])
     def map_operations(
         who: Party,
-        start: Annotated[
-            datetime | None, Query(description="Only those ending after this.")
-        ] = None,
-        end: Annotated[
-            datetime | None, Query(description="Only those starting before this.")
-        ] = None,
+        start: WindowStart = None,
+        end: WindowEnd = None,
     ) -> dict[str, Any]:
         """The operations of ``GET /v1/operations`` as GeoJSON: a Feature per volume, with
         its outline (for display), altitude band, time window, party, state and priority."""
-        if start is not None and end is not None and end <= start:
-            raise InvalidInput.one("end", "end must be after start")
+        _ordered(start, end)
         return coordinator.map_operations(who, start=start, end=end)
 
     @app.post("/v1/map/outlines", tags=["map"], openapi_extra={"requestBody": _OBJECT})
